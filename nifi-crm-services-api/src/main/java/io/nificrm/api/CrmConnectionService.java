@@ -1,0 +1,75 @@
+package io.nificrm.api;
+
+import org.apache.nifi.controller.ControllerService;
+
+import java.util.List;
+
+/**
+ * A connection to one CRM or database: Salesforce, HubSpot, Dynamics 365 / Dataverse, or a JDBC database.
+ * <p>
+ * Processors talk to every system through this interface only, so a flow can swap a source or a target by
+ * swapping the service. Implementations own everything system-specific: authentication, the wire format,
+ * paging style, rate limits and retries. Every method is safe to call from many processor threads at once,
+ * and all of them share the service's rate-limit budget.
+ * <p>
+ * Errors: a call that fails as a whole (after the service's own retries) throws {@link CrmException}, whose
+ * {@link CrmException#reason()} says what went wrong and {@link CrmException#isTransient()} whether trying
+ * again later can succeed. Messages never contain secrets or record values.
+ */
+public interface CrmConnectionService extends ControllerService {
+
+    /**
+     * Name of the boolean field that marks a deleted (soft-deleted, archived, recycled) record in query results.
+     * It is present in the records and their schema only when {@link CrmQuery#includeDeleted()} is set.
+     */
+    String DELETED_FIELD = "crm_deleted";
+
+    /** The kind of system, lower case: {@code salesforce}, {@code hubspot}, {@code dynamics} or {@code jdbc}. */
+    String system();
+
+    /** What this connection can do and how fast it may go. Cheap; never calls the remote system. */
+    CrmCapabilities capabilities();
+
+    /**
+     * Describes an object (table, entity, object type): its fields with type, required, unique, external-id
+     * capability, length, picklist values and reference target. Results may be cached by the service.
+     *
+     * @param object the object's API name as the system spells it ({@code Contact}, {@code contacts}, {@code contact})
+     * @throws CrmException with reason {@link CrmException.Reason#NOT_FOUND} when the object does not exist
+     */
+    CrmObjectSchema describe(String object);
+
+    /**
+     * Reads one page of records.
+     * <ul>
+     *   <li>Records carry the requested fields (all fields of the object when none are named), always including
+     *       the object's id field and, when it has one, its modified-time field. Values use the Java types of
+     *       {@link CrmFieldType}.</li>
+     *   <li>With a {@link CrmQuery#window() change window} only records modified in {@code [from, until)} are
+     *       returned, ordered by modified time ascending. Without one, the order is the system's stable order.</li>
+     *   <li>With a {@link CrmQuery#partition() partition} only records whose partition field lies in its bounds
+     *       are returned.</li>
+     *   <li>To read the next page, pass the page's {@link CrmPage#nextCursor()} in an otherwise identical query.
+     *       A cursor is an opaque string that may be stored (e.g. in NiFi state) and used after a restart.</li>
+     * </ul>
+     * A page holds at most {@link CrmQuery#pageSize()} records (the system may return fewer) and may be empty
+     * without being the last one.
+     */
+    CrmPage query(CrmQuery query);
+
+    /**
+     * Writes one batch and returns exactly one result per input record, in input order. Per-record rejections
+     * are results ({@link CrmWriteResult.Outcome#FAILED}), never exceptions. Only a failure of the call as a whole
+     * (authentication, outage after retries, quota exhausted) throws {@link CrmException}; then no result is
+     * known for any record of the batch.
+     * <p>
+     * The batch must not be larger than {@link CrmCapabilities#maxBatchSize()}.
+     */
+    List<CrmWriteResult> write(CrmWriteRequest request);
+
+    /**
+     * The URI that identifies an object of this system in provenance events ({@code transit URI}).
+     * It never contains credentials.
+     */
+    String transitUri(String object);
+}
