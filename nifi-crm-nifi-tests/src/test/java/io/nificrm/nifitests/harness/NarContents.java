@@ -22,14 +22,14 @@ import java.util.zip.ZipInputStream;
 
 /**
  * What a NAR file declares, read from the file itself: its bundle coordinate (manifest {@code Nar-Group/Nar-Id/
- * Nar-Version}), its bundled jars, and the processor and controller-service classes listed in the
+ * Nar-Version}), parent NAR, build time, its bundled jars, and the processor and controller-service classes listed in the
  * {@code META-INF/services} files of those jars. This is the same list NiFi's extension discovery starts from.
  *
  * <p>nifi-nar-maven-plugin 2.1.0 puts the jars in {@code META-INF/bundled-dependencies/}; NiFi unpacks them to
  * {@code NAR-INF/bundled-dependencies/} in its work folder. Both locations are read.
  */
-public record NarContents(Bundle bundle, Bundle parent, List<String> bundledJars, SortedSet<String> processors,
-                          SortedSet<String> controllerServices) {
+public record NarContents(Bundle bundle, Bundle parent, String buildTimestamp, List<String> bundledJars,
+                          SortedSet<String> processors, SortedSet<String> controllerServices) {
 
     static final String PROCESSOR_SERVICES = "META-INF/services/org.apache.nifi.processor.Processor";
     static final String CONTROLLER_SERVICE_SERVICES = "META-INF/services/org.apache.nifi.controller.ControllerService";
@@ -64,7 +64,8 @@ public record NarContents(Bundle bundle, Bundle parent, List<String> bundledJars
                     }
                 }
             }
-            return new NarContents(bundle, parent, List.copyOf(jars), processors, services);
+            return new NarContents(bundle, parent, main.getValue("Build-Timestamp"), List.copyOf(jars), processors,
+                    services);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read NAR " + nar, e);
         }

@@ -8,7 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.nio.file.LinkOption;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,8 @@ public final class NiFiHome {
     public static final String LOGBACK = "logback.xml";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
 
+    private static final Set<Path> SHRUNK_PARENTS = new HashSet<>();
+
     private final Path root;
 
     private NiFiHome(Path root) {
@@ -37,6 +43,7 @@ public final class NiFiHome {
     public static NiFiHome create(Path parent, Path runtimeLib, NiFiNodeConfig config) {
         try {
             Files.createDirectories(parent);
+            shrinkHomesOfEarlierRuns(parent);
             Path root = Files.createDirectory(
                     parent.resolve(config.name() + "-" + LocalDateTime.now().format(STAMP))).toAbsolutePath();
             NiFiHome home = new NiFiHome(root);
@@ -118,6 +125,33 @@ public final class NiFiHome {
             return lines.filter(filter).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Once per test JVM: deletes the {@code work/} folder (unpacked NARs, ~140 MB) of the homes earlier runs left in
+     * {@code parent}; their logs, conf and repositories stay for post-mortem.
+     */
+    private static synchronized void shrinkHomesOfEarlierRuns(Path parent) throws IOException {
+        if (!SHRUNK_PARENTS.add(parent.toAbsolutePath().normalize())) {
+            return;
+        }
+        try (Stream<Path> homes = Files.list(parent)) {
+            for (Path home : homes.filter(Files::isDirectory).toList()) {
+                deleteRecursively(home.resolve("work"));
+                deleteRecursively(home.resolve("nar-staging"));
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path folder) throws IOException {
+        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(folder)) {
+            for (Path path : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 

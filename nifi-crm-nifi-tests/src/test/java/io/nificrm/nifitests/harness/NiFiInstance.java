@@ -46,6 +46,7 @@ public final class NiFiInstance implements AutoCloseable {
     }
 
     public static NiFiInstance create(NiFiNodeConfig config, Path runtimeLib, Path workDir) {
+        ProcessReaper.stopOrphansOf(workDir);
         return new NiFiInstance(config, NiFiHome.create(workDir, runtimeLib, config));
     }
 
@@ -177,8 +178,9 @@ public final class NiFiInstance implements AutoCloseable {
         command.add("-Dnifi.properties.file.path=conf/" + NiFiHome.NIFI_PROPERTIES);
         command.add("-Dorg.apache.nifi.management.server.address=127.0.0.1:" + config.managementPort());
         command.add("-Dlogback.configurationFile=conf/" + NiFiHome.LOGBACK);
-        // Marks the process as ours, e.g. for 'ps' after an aborted run.
-        command.add("-Dnifi.tests.node=" + config.name());
+        // Marks the process as ours: for 'ps', and so a later run can stop it if this JVM dies without its hook.
+        command.add(ProcessReaper.HOME_MARKER + home.root());
+        command.add(ProcessReaper.ownerFlag());
         command.add("org.apache.nifi.NiFi");
         return command;
     }

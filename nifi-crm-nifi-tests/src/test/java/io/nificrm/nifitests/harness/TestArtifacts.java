@@ -32,10 +32,11 @@ public final class TestArtifacts {
 
     /** Our NAR, or empty when the build has not produced it. */
     public static Optional<Path> crmNar() {
-        Path nar = path(CRM_NAR_PROPERTY, "target/nifi-crm-nar/nifi-crm-nar.nar");
+        Path nar = crmNarLocation();
         return Files.isRegularFile(nar) ? Optional.of(nar) : Optional.empty();
     }
 
+    /** Where our NAR is expected, whether or not it exists. */
     public static Path crmNarLocation() {
         return path(CRM_NAR_PROPERTY, "target/nifi-crm-nar/nifi-crm-nar.nar");
     }

@@ -82,6 +82,12 @@ public final class SimRequest {
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
+    /** Every value of a header (case-insensitive name), in the order received; empty when absent. */
+    public List<String> headers(String name) {
+        List<String> values = headers.get(name.toLowerCase());
+        return values == null ? List.of() : List.copyOf(values);
+    }
+
     public byte[] body() {
         return body;
     }

@@ -109,6 +109,23 @@ public final class ObjectStore {
     }
 
     /**
+     * Removes a record outright, as if it had never been written (for example a create rolled back with its
+     * transaction); unlike {@link #delete} it leaves no soft-deleted record behind.
+     */
+    public synchronized Optional<SimRecord> remove(String id) {
+        SimRecord old = id == null ? null : records.remove(id);
+        if (old != null) {
+            uniqueIndexes.forEach((field, index) -> {
+                Object value = old.fields().get(field);
+                if (value != null) {
+                    index.remove(key(value), old.id());
+                }
+            });
+        }
+        return Optional.ofNullable(old);
+    }
+
+    /**
      * Stores a record exactly as given (explicit id and timestamps), bypassing validation: for seed data and for
      * tests that need to control modified times (ties, late commits).
      */

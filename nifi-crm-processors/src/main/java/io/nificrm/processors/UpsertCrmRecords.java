@@ -1,0 +1,276 @@
+package io.nificrm.processors;
+
+import io.nificrm.api.CrmConnectionService;
+import io.nificrm.api.CrmException;
+import io.nificrm.api.CrmWriteRequest;
+import io.nificrm.api.CrmWriteResult;
+import io.nificrm.api.WriteOperation;
+import io.nificrm.processors.common.CrmAttributes;
+import io.nificrm.processors.common.CrmProperties;
+import io.nificrm.processors.common.RecordRouter;
+import io.nificrm.processors.common.WriteOutcomeFields;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.expression.ExpressionLanguageScope;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.apache.nifi.schema.access.SchemaNotFoundException;
+import org.apache.nifi.serialization.MalformedRecordException;
+import org.apache.nifi.serialization.RecordReader;
+import org.apache.nifi.serialization.RecordReaderFactory;
+import org.apache.nifi.serialization.RecordSetWriterFactory;
+import org.apache.nifi.serialization.record.Record;
+import org.apache.nifi.serialization.record.RecordSchema;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Writes records to a CRM in batches of the target's maximum size and routes every record by its own outcome.
+ */
+@InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
+@Tags({"crm", "salesforce", "hubspot", "dynamics", "upsert", "put", "write", "migration", "record"})
+@CapabilityDescription("Writes records to a CRM through a CRM Connection Service: upsert by an external-id field, insert, "
+        + "update or delete, in batches of the target's maximum size. Every record is routed by its own result: 'success' "
+        + "(with crm_outcome created/updated/deleted and crm_target_id), 'failure' for records the target rejected "
+        + "(crm_error_code and crm_error_message say why), 'retry' for records that may pass later (throttled, timed out, "
+        + "service unavailable, credentials expired). Records in always equal records out. An upsert by external id is "
+        + "idempotent: running the same input again creates nothing new.")
+@WritesAttributes({
+        @WritesAttribute(attribute = CrmAttributes.SYSTEM, description = "The system written to"),
+        @WritesAttribute(attribute = CrmAttributes.OBJECT, description = "The object written"),
+        @WritesAttribute(attribute = "record.count", description = "Records in the FlowFile"),
+        @WritesAttribute(attribute = CrmAttributes.ERROR_CODE, description = "On 'failure' when the input could not be read: MALFORMED_INPUT"),
+        @WritesAttribute(attribute = CrmAttributes.ERROR_MESSAGE, description = "On 'failure' when the input could not be read: why")})
+@SeeAlso({QueryCrmEntities.class})
+public class UpsertCrmRecords extends AbstractProcessor {
+
+    static final AllowableValue UPSERT = new AllowableValue("upsert", "Upsert", "Update the record whose key field matches, or create it.");
+    static final AllowableValue INSERT = new AllowableValue("insert", "Insert", "Create new records.");
+    static final AllowableValue UPDATE = new AllowableValue("update", "Update", "Change existing records found by the key field.");
+    static final AllowableValue DELETE = new AllowableValue("delete", "Delete", "Delete records found by the key field.");
+
+    static final PropertyDescriptor OBJECT = CrmProperties.object(ExpressionLanguageScope.FLOWFILE_ATTRIBUTES);
+
+    static final PropertyDescriptor OPERATION = new PropertyDescriptor.Builder()
+            .name("Operation")
+            .description("What to do with each record.")
+            .required(true)
+            .allowableValues(UPSERT, INSERT, UPDATE, DELETE)
+            .defaultValue(UPSERT)
+            .build();
+
+    static final PropertyDescriptor KEY_FIELD = new PropertyDescriptor.Builder()
+            .name("Key Field")
+            .description("The field that matches existing records: the external-id field of an upsert (Salesforce external id, "
+                    + "HubSpot unique property such as email, Dataverse alternate key column). For update and delete, empty "
+                    + "means the system's record id.")
+            .required(false)
+            .expressionLanguageSupported(ExpressionLanguageScope.FLOWFILE_ATTRIBUTES)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+
+    static final PropertyDescriptor BATCH_SIZE = new PropertyDescriptor.Builder()
+            .name("Batch Size")
+            .description("Records per API call. Empty uses the target's maximum (Salesforce 200, HubSpot 100, Dataverse $batch, JDBC).")
+            .required(false)
+            .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
+            .build();
+
+    static final Relationship REL_SUCCESS = new Relationship.Builder().name("success")
+            .description("Records the target accepted, with crm_outcome and crm_target_id").build();
+    static final Relationship REL_FAILURE = new Relationship.Builder().name("failure")
+            .description("Records the target rejected for good, with crm_error_code and crm_error_message; and input that "
+                    + "could not be read").build();
+    static final Relationship REL_RETRY = new Relationship.Builder().name("retry")
+            .description("Records that may be accepted later (throttling, timeouts, outages, expired credentials); loop them "
+                    + "back with back-pressure").build();
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(CrmProperties.CONNECTION_SERVICE, OBJECT, OPERATION,
+            KEY_FIELD, CrmProperties.RECORD_READER, CrmProperties.RECORD_WRITER, BATCH_SIZE);
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return Set.of(REL_SUCCESS, REL_FAILURE, REL_RETRY);
+    }
+
+    @Override
+    public void onTrigger(ProcessContext context, ProcessSession session) throws ProcessException {
+        FlowFile flowFile = session.get();
+        if (flowFile == null) {
+            return;
+        }
+        CrmConnectionService service = context.getProperty(CrmProperties.CONNECTION_SERVICE).asControllerService(CrmConnectionService.class);
+        String object = context.getProperty(OBJECT).evaluateAttributeExpressions(flowFile).getValue();
+        WriteOperation operation = WriteOperation.valueOf(context.getProperty(OPERATION).getValue().toUpperCase());
+        String keyField = context.getProperty(KEY_FIELD).evaluateAttributeExpressions(flowFile).getValue();
+        int maxBatch = service.capabilities().maxBatchSize();
+        int batchSize = context.getProperty(BATCH_SIZE).isSet() ? Math.min(maxBatch, context.getProperty(BATCH_SIZE).asInteger()) : maxBatch;
+        if (operation == WriteOperation.UPSERT && (keyField == null || keyField.isBlank())) {
+            failWhole(session, flowFile, "CONFIGURATION", "An upsert needs a Key Field (the external id that matches records)");
+            return;
+        }
+        RecordReaderFactory readerFactory = context.getProperty(CrmProperties.RECORD_READER).asControllerService(RecordReaderFactory.class);
+        RecordSetWriterFactory writerFactory = context.getProperty(CrmProperties.RECORD_WRITER).asControllerService(RecordSetWriterFactory.class);
+
+        long started = System.nanoTime();
+        Tally tally = new Tally();
+        Map<Relationship, FlowFile> outputs;
+        try (InputStream in = session.read(flowFile);
+             RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger());
+             RecordRouter router = new RecordRouter(session, flowFile, writerFactory, getLogger())) {
+            RecordSchema inputSchema = reader.getSchema();
+            RecordSchema successSchema = WriteOutcomeFields.extend(inputSchema, false);
+            RecordSchema failureSchema = WriteOutcomeFields.extend(inputSchema, true);
+            router.declare(REL_SUCCESS, successSchema).declare(REL_FAILURE, failureSchema).declare(REL_RETRY, failureSchema);
+            Writer writer = new Writer(service, router, new CrmWriteRequest(object, operation, keyField, List.of()), successSchema,
+                    failureSchema, tally);
+            List<Record> batch = new ArrayList<>(batchSize);
+            Record record;
+            while ((record = reader.nextRecord()) != null) {
+                batch.add(record);
+                tally.in++;
+                if (batch.size() == batchSize) {
+                    writer.write(batch);
+                    batch.clear();
+                }
+            }
+            writer.write(batch);
+            outputs = router.finish(Map.of(CrmAttributes.SYSTEM, service.system(), CrmAttributes.OBJECT, object));
+        } catch (MalformedRecordException | SchemaNotFoundException | IOException e) {
+            failWhole(session, flowFile, "MALFORMED_INPUT", "Record " + (tally.in + 1) + " of the input could not be read: " + e.getMessage());
+            return;
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        FlowFile success = outputs.get(REL_SUCCESS);
+        if (success != null) {
+            session.getProvenanceReporter().send(success, service.transitUri(object),
+                    operation.name().toLowerCase() + " of " + tally.count(REL_SUCCESS) + " records", millis);
+        }
+        session.remove(flowFile);
+        tally.report(session);
+        if (tally.in != tally.out()) {
+            // Cannot happen by construction; fail loudly rather than lose a record silently.
+            throw new ProcessException("Record accounting mismatch: " + tally.in + " in, " + tally.out() + " out");
+        }
+    }
+
+    private void failWhole(ProcessSession session, FlowFile flowFile, String code, String message) {
+        getLogger().error("Routing {} to failure: {}", flowFile, message);
+        FlowFile failed = session.putAllAttributes(flowFile, Map.of(CrmAttributes.ERROR_CODE, code, CrmAttributes.ERROR_MESSAGE, message));
+        session.transfer(failed, REL_FAILURE);
+    }
+
+    /** Counts records per outcome and relationship. */
+    private static final class Tally {
+        long in;
+        final Map<CrmWriteResult.Outcome, Long> outcomes = new EnumMap<>(CrmWriteResult.Outcome.class);
+        long retry;
+        long failure;
+        long success;
+
+        void add(Relationship relationship, CrmWriteResult result) {
+            outcomes.merge(result.outcome(), 1L, Long::sum);
+            if (relationship == REL_RETRY) {
+                retry++;
+            } else if (relationship == REL_FAILURE) {
+                failure++;
+            } else {
+                success++;
+            }
+        }
+
+        long count(Relationship relationship) {
+            return relationship == REL_SUCCESS ? success : relationship == REL_FAILURE ? failure : retry;
+        }
+
+        long out() {
+            return success + failure + retry;
+        }
+
+        void report(ProcessSession session) {
+            outcomes.forEach((outcome, n) -> {
+                if (outcome != CrmWriteResult.Outcome.FAILED) {
+                    session.adjustCounter("Records " + capitalize(outcome.name()), n, false);
+                }
+            });
+            if (failure > 0) {
+                session.adjustCounter("Records Failed", failure, false);
+            }
+            if (retry > 0) {
+                session.adjustCounter("Records To Retry", retry, false);
+            }
+        }
+
+        private static String capitalize(String s) {
+            return s.charAt(0) + s.substring(1).toLowerCase();
+        }
+    }
+
+    /** Sends one batch and routes each record by its result. */
+    private final class Writer {
+        private final CrmConnectionService service;
+        private final RecordRouter router;
+        private final CrmWriteRequest template;
+        private final RecordSchema successSchema;
+        private final RecordSchema failureSchema;
+        private final Tally tally;
+
+        Writer(CrmConnectionService service, RecordRouter router, CrmWriteRequest template, RecordSchema successSchema,
+               RecordSchema failureSchema, Tally tally) {
+            this.service = service;
+            this.router = router;
+            this.template = template;
+            this.successSchema = successSchema;
+            this.failureSchema = failureSchema;
+            this.tally = tally;
+        }
+
+        void write(List<Record> batch) throws IOException {
+            if (batch.isEmpty()) {
+                return;
+            }
+            List<CrmWriteResult> results;
+            try {
+                results = service.write(new CrmWriteRequest(template.object(), template.operation(), template.keyField(), batch));
+                if (results.size() != batch.size()) {
+                    throw new CrmException(CrmException.Reason.MALFORMED_RESPONSE, "The connection service returned "
+                            + results.size() + " results for " + batch.size() + " records");
+                }
+            } catch (CrmException e) {
+                getLogger().warn("Writing {} records to {} failed as a whole ({}): {}", batch.size(), template.object(), e.reason(), e.getMessage());
+                CrmWriteResult failed = WriteOutcomeFields.resultOf(e);
+                results = java.util.Collections.nCopies(batch.size(), failed);
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                CrmWriteResult result = results.get(i);
+                Relationship relationship = result.isSuccess() ? REL_SUCCESS : result.transientFailure() ? REL_RETRY : REL_FAILURE;
+                RecordSchema schema = result.isSuccess() ? successSchema : failureSchema;
+                router.route(relationship, WriteOutcomeFields.withResult(batch.get(i), schema, result));
+                tally.add(relationship, result);
+            }
+        }
+    }
+}
