@@ -1,7 +1,9 @@
 package io.nificrm.api;
 
 import org.apache.nifi.controller.ControllerService;
+import org.apache.nifi.serialization.record.Record;
 
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -66,6 +68,32 @@ public interface CrmConnectionService extends ControllerService {
      * The batch must not be larger than {@link CrmCapabilities#maxBatchSize()}.
      */
     List<CrmWriteResult> write(CrmWriteRequest request);
+
+    /**
+     * Finds live records whose {@code field} equals one of {@code values} (exact match; case-insensitive where the
+     * system compares that way, e.g. e-mail addresses). Used to find what already exists in a target: duplicates of
+     * incoming records, and parents that children reference. The service splits large value lists into as many
+     * calls as its query language allows. Values are bound or escaped, never pasted into a query.
+     *
+     * @param fields the fields to return (empty: all); the id field and {@code field} are always included
+     * @return matching records in no particular order; a value may match several records, or none
+     */
+    List<Record> lookup(String object, String field, Collection<String> values, List<String> fields);
+
+    /**
+     * How many live records the object holds (deleted ones excluded). For planning; may be an estimate where the
+     * system only offers one, which {@link RecordCount#exact()} tells.
+     */
+    RecordCount count(String object);
+
+    /**
+     * A record count.
+     *
+     * @param count the number of records
+     * @param exact false when the system only gave an estimate or a capped count
+     */
+    record RecordCount(long count, boolean exact) {
+    }
 
     /**
      * The URI that identifies an object of this system in provenance events ({@code transit URI}).

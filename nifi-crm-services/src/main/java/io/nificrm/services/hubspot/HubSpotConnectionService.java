@@ -206,6 +206,88 @@ public class HubSpotConnectionService extends AbstractCrmConnectionService {
                 : new HubSpotSearchReader(this, schema, factory).read(query, fields, cursor);
     }
 
+    // ---- lookup and count ----
+
+    @Override
+    public List<Record> lookup(String object, String field, java.util.Collection<String> values, List<String> fields) {
+        CrmObjectSchema schema = describe(object);
+        CrmField key = schema.field(field).orElseThrow(() -> new CrmException(CrmException.Reason.CONFIGURATION,
+                "HubSpot object " + object + " has no property " + field));
+        List<String> wanted = new ArrayList<>(fields);
+        if (!fields.isEmpty() && !wanted.contains(field)) {
+            wanted.add(field);
+        }
+        List<CrmField> selected;
+        try {
+            selected = schema.resolveFields(wanted);
+        } catch (IllegalArgumentException e) {
+            throw new CrmException(CrmException.Reason.CONFIGURATION, e.getMessage());
+        }
+        RecordFactory factory = new RecordFactory(CrmObjectSchema.toRecordSchema(schema.name(), selected, false), selected, "HubSpot");
+        List<String> distinct = values.stream().filter(v -> v != null && !v.isBlank()).map(String::trim).distinct().toList();
+        List<Record> found = new ArrayList<>();
+        for (int start = 0; start < distinct.size(); start += MAX_BATCH) {
+            List<String> chunk = distinct.subList(start, Math.min(distinct.size(), start + MAX_BATCH));
+            ObjectNode body = CrmHttpClient.JSON.createObjectNode();
+            body.set("properties", propertyArray(selected));
+            ArrayNode inputs = body.putArray("inputs");
+            chunk.forEach(v -> inputs.addObject().put("id", v));
+            if (key.unique() && !key.name().equals(HubSpotSchemas.ID)) {
+                body.put("idProperty", key.name());
+            } else if (!key.name().equals(HubSpotSchemas.ID)) {
+                found.addAll(searchIn(schema, key, chunk, selected, factory));
+                continue;
+            }
+            // batch/read answers 207 with errors for values that match nothing: those are simply not found.
+            CrmHttpClient.Response answer = http().send(t -> post("/crm/v3/objects/" + object + "/batch/read", body),
+                    "look up " + object + " by " + field, true);
+            JsonNode json;
+            try {
+                json = CrmHttpClient.JSON.readTree(answer.body());
+            } catch (java.io.IOException e) {
+                throw new CrmException(CrmException.Reason.MALFORMED_RESPONSE, "HubSpot answered a batch read with invalid JSON");
+            }
+            found.addAll(records(json.path("results"), factory, null));
+        }
+        return found;
+    }
+
+    /** Non-unique properties: search with an IN filter (values are JSON, never query text), paged by id. */
+    private List<Record> searchIn(CrmObjectSchema schema, CrmField key, List<String> chunk, List<CrmField> selected, RecordFactory factory) {
+        List<Record> found = new ArrayList<>();
+        String lastId = null;
+        while (true) {
+            ObjectNode body = CrmHttpClient.JSON.createObjectNode();
+            ArrayNode filters = body.putArray("filterGroups").addObject().putArray("filters");
+            ObjectNode in = filters.addObject().put("propertyName", key.name()).put("operator", "IN");
+            ArrayNode list = in.putArray("values");
+            chunk.forEach(list::add);
+            if (lastId != null) {
+                filters.addObject().put("propertyName", HubSpotSchemas.ID).put("operator", "GT").put("value", lastId);
+            }
+            body.putArray("sorts").addObject().put("propertyName", HubSpotSchemas.ID).put("direction", "ASCENDING");
+            body.set("properties", propertyArray(selected));
+            body.put("limit", MAX_PAGE);
+            JsonNode page = http().sendJson(t -> post("/crm/v3/objects/" + schema.name() + "/search", body),
+                    "search " + schema.name() + " by " + key.name(), true);
+            JsonNode results = page.path("results");
+            found.addAll(records(results, factory, null));
+            if (results.size() < MAX_PAGE) {
+                return found;
+            }
+            lastId = results.get(results.size() - 1).path("id").asText();
+        }
+    }
+
+    @Override
+    public RecordCount count(String object) {
+        ObjectNode body = CrmHttpClient.JSON.createObjectNode();
+        body.put("limit", 1);
+        body.putArray("filterGroups");
+        JsonNode answer = http().sendJson(t -> post("/crm/v3/objects/" + object + "/search", body), "count " + object, true);
+        return new RecordCount(answer.path("total").asLong(), true);
+    }
+
     // ---- write ----
 
     @Override

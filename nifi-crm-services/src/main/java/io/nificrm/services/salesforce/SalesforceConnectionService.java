@@ -295,6 +295,52 @@ public class SalesforceConnectionService extends AbstractCrmConnectionService {
         return new CrmPage(recordSchema, records, nextCursor);
     }
 
+    // ---- lookup and count ----
+
+    /** Values per SOQL IN list: keeps the query URL well under Salesforce's 16,384-character limit. */
+    private static final int LOOKUP_CHUNK = 200;
+
+    @Override
+    public List<Record> lookup(String object, String field, java.util.Collection<String> values, List<String> fields) {
+        CrmObjectSchema schema = describe(object);
+        CrmField key = schema.field(field).orElseThrow(() -> new CrmException(CrmException.Reason.CONFIGURATION,
+                "Object " + object + " has no field " + field));
+        List<String> wanted = new ArrayList<>(fields);
+        if (!fields.isEmpty() && !wanted.contains(field)) {
+            wanted.add(field);
+        }
+        List<CrmField> selected = SalesforceSchemas.selectedFields(schema, CrmQuery.of(object).withFields(wanted));
+        RecordSchema recordSchema = CrmObjectSchema.toRecordSchema(schema.name(), selected, false);
+        RecordFactory factory = new RecordFactory(recordSchema, selected, "Salesforce");
+        List<String> distinct = values.stream().filter(v -> v != null && !v.isBlank()).distinct().toList();
+        List<Record> found = new ArrayList<>();
+        for (int start = 0; start < distinct.size(); start += LOOKUP_CHUNK) {
+            List<String> chunk = distinct.subList(start, Math.min(distinct.size(), start + LOOKUP_CHUNK));
+            String soql = "SELECT " + String.join(", ", selected.stream().map(CrmField::name).toList()) + " FROM " + schema.name()
+                    + " WHERE " + key.name() + " IN (" + String.join(", ", chunk.stream().map(Soql::quote).toList()) + ")";
+            String path = "/query?q=" + URLEncoder.encode(soql, StandardCharsets.UTF_8);
+            JsonNode page = http().sendJson(t -> get(t, path), "look up " + object + " by " + field, true);
+            while (true) {
+                for (JsonNode row : page.path("records")) {
+                    found.add(factory.create(row::get, null));
+                }
+                if (page.path("done").asBoolean(true) || !page.hasNonNull("nextRecordsUrl")) {
+                    break;
+                }
+                String next = page.get("nextRecordsUrl").asText();
+                page = http().sendJson(t -> request(t, next), "look up " + object + " by " + field, true);
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public RecordCount count(String object) {
+        CrmObjectSchema schema = describe(object);
+        String path = "/query?q=" + URLEncoder.encode("SELECT COUNT() FROM " + schema.name(), StandardCharsets.UTF_8);
+        return new RecordCount(http().sendJson(t -> get(t, path), "count " + object, true).path("totalSize").asLong(), true);
+    }
+
     // ---- write ----
 
     @Override
