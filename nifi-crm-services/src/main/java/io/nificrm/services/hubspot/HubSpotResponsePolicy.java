@@ -48,6 +48,9 @@ final class HubSpotResponsePolicy extends ResponsePolicy {
                     : Duration.ofSeconds(1));
             return new Verdict.Throttled(wait, describe(body).toString());
         }
+        if (status == 400 && body != null && body.contains("Unable to infer object type")) {
+            return new Verdict.Fail(failure(operation, status, describe(body), Reason.NOT_FOUND));
+        }
         return super.judge(operation, status, headers, body);
     }
 

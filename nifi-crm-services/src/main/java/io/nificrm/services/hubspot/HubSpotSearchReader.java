@@ -90,44 +90,49 @@ final class HubSpotSearchReader {
         List<Record> records = new ArrayList<>();
         fresh.forEach(r -> records.add(factory.create(field -> HubSpotConnectionService.valueOf(r, field), deleted)));
         boolean full = results.size() >= limit;
-        ObjectNode next = mode.equals("time") ? nextInTime(fresh, seen, lower, full) : nextInIds(cursor, fresh, full);
+        ObjectNode next = mode.equals("time") ? nextInTime(fresh, seen, lower, limit, full) : nextInIds(cursor, resultList(results), full);
         if (next == null && query.includeDeleted() && query.window() != null) {
             next = Cursors.newCursor().put("mode", "archived");
         }
         return new CrmPage(factory.schema(), records, next == null ? null : Cursors.encode(next));
     }
 
-    private ObjectNode nextInTime(List<JsonNode> fresh, Set<String> seen, long lower, boolean full) {
+    private ObjectNode nextInTime(List<JsonNode> fresh, Set<String> seen, long lower, int limit, boolean full) {
         if (!full) {
             return null;
-        }
-        if (fresh.isEmpty()) {
-            // A full page of records already delivered: they all share the timestamp 'lower'. Walk it by id.
-            return Cursors.newCursor().put("mode", "ids").put("at", lower).put("lower", lower);
         }
         long newLower = lower;
         for (JsonNode r : fresh) {
             newLower = Math.max(newLower, modifiedMillis(r));
         }
-        ObjectNode next = Cursors.newCursor().put("mode", "time").put("lower", newLower);
-        ArrayNode nextSeen = next.putArray("seen");
+        Set<String> seenAtNewLower = new HashSet<>();
         if (newLower == lower) {
-            seen.forEach(nextSeen::add);
+            seenAtNewLower.addAll(seen);
         }
         for (JsonNode r : fresh) {
             if (modifiedMillis(r) == newLower) {
-                nextSeen.add(r.path("id").asText());
+                seenAtNewLower.add(r.path("id").asText());
             }
         }
+        ObjectNode next;
+        if (fresh.isEmpty() || seenAtNewLower.size() > 2 * limit) {
+            // More records share this timestamp than a page holds: walk them by id, skipping those already out.
+            next = Cursors.newCursor().put("mode", "ids").put("at", newLower).put("lower", newLower);
+        } else {
+            next = Cursors.newCursor().put("mode", "time").put("lower", newLower);
+        }
+        ArrayNode nextSeen = next.putArray("seen");
+        seenAtNewLower.forEach(nextSeen::add);
         return next;
     }
 
-    private ObjectNode nextInIds(ObjectNode cursor, List<JsonNode> fresh, boolean full) {
+    private ObjectNode nextInIds(ObjectNode cursor, List<JsonNode> results, boolean full) {
         boolean tieWalk = cursor != null && cursor.has("at");
-        if (full && !fresh.isEmpty()) {
-            ObjectNode next = Cursors.newCursor().put("mode", "ids").put("lastId", fresh.get(fresh.size() - 1).path("id").asText());
+        if (full) {
+            ObjectNode next = Cursors.newCursor().put("mode", "ids").put("lastId", results.get(results.size() - 1).path("id").asText());
             if (tieWalk) {
                 next.put("at", cursor.get("at").asLong()).put("lower", cursor.get("lower").asLong());
+                next.set("seen", cursor.path("seen"));
             }
             return next;
         }
@@ -136,6 +141,12 @@ final class HubSpotSearchReader {
             return Cursors.newCursor().put("mode", "time").put("lower", cursor.get("at").asLong() + 1);
         }
         return null;
+    }
+
+    private static List<JsonNode> resultList(JsonNode results) {
+        List<JsonNode> list = new ArrayList<>();
+        results.forEach(list::add);
+        return list;
     }
 
     private long modifiedMillis(JsonNode result) {

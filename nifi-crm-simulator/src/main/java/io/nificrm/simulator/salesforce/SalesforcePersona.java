@@ -156,7 +156,7 @@ public final class SalesforcePersona extends AbstractPersona {
             try {
                 return withUsage(handler.handle(request));
             } catch (QueryException e) {
-                return withUsage(error(400, e.code(), e.getMessage()));
+                return withUsage(error("NOT_FOUND".equals(e.code()) ? 404 : 400, e.code(), e.getMessage()));
             }
         };
     }
