@@ -199,7 +199,7 @@ public abstract class ConnectionServiceContractTest {
     void upsertResultsMapToTheirInputsEvenWithRejectsAndTransientFailures() {
         sim.faults().add(FaultRule.on(system(), "*").withPartialFailures(0.2));
         List<Record> batch = new ArrayList<>();
-        int max = service.capabilities().maxBatchSize();
+        int max = Math.min(200, service.capabilities().maxBatchSize());
         for (int i = 0; i < max; i++) {
             batch.add(contact("K-" + i, "Last" + i, i % 10 == 3 ? "broken.address" : "person" + i + "@example.com"));
         }

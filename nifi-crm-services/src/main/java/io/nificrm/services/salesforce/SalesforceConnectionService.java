@@ -141,7 +141,43 @@ public class SalesforceConnectionService extends AbstractCrmConnectionService {
             .dependsOn(AUTHORIZATION_TYPE, TOKEN_PROVIDER)
             .build();
 
+    public static final PropertyDescriptor BULK_THRESHOLD = new PropertyDescriptor.Builder()
+            .name("Bulk API Threshold")
+            .description("Writes of at least this many records go through one Bulk API 2.0 ingest job instead of sObject "
+                    + "Collections calls of 200 (Salesforce recommends Bulk above about 2,000 records). Processors may then send "
+                    + "up to 10,000 records per write. 0 never uses the Bulk API.")
+            .required(true)
+            .defaultValue("2000")
+            .addValidator(StandardValidators.NON_NEGATIVE_INTEGER_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor BULK_QUERIES = new PropertyDescriptor.Builder()
+            .name("Use Bulk API for Full Reads")
+            .description("Read whole objects (queries without a change window) with Bulk API 2.0 query jobs, paging their CSV "
+                    + "results. Worth it for millions of records; incremental reads always use SOQL.")
+            .required(true)
+            .allowableValues("true", "false")
+            .defaultValue("false")
+            .build();
+
+    public static final PropertyDescriptor BULK_POLL_INTERVAL = new PropertyDescriptor.Builder()
+            .name("Bulk Job Poll Interval")
+            .description("How often the state of a running Bulk API job is checked.")
+            .required(true)
+            .defaultValue("2 secs")
+            .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor BULK_TIMEOUT = new PropertyDescriptor.Builder()
+            .name("Bulk Job Timeout")
+            .description("How long to wait for a Bulk API job before its records are reported for retry.")
+            .required(true)
+            .defaultValue("30 mins")
+            .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
+            .build();
+
     private static final int MAX_BATCH = 200;
+    private static final int MAX_BULK_BATCH = 10_000;
     private static final int MAX_PAGE = 2000;
     private static final String INSTANCE_URL_KEY = "instance_url";
 
@@ -155,7 +191,7 @@ public class SalesforceConnectionService extends AbstractCrmConnectionService {
     @Override
     protected List<PropertyDescriptor> systemProperties() {
         return List.of(LOGIN_URL, API_VERSION, AUTHORIZATION_TYPE, CLIENT_ID, CLIENT_SECRET, USERNAME, PRIVATE_KEY,
-                TOKEN_PROVIDER_SERVICE, INSTANCE_URL);
+                TOKEN_PROVIDER_SERVICE, INSTANCE_URL, BULK_THRESHOLD, BULK_QUERIES, BULK_POLL_INTERVAL, BULK_TIMEOUT);
     }
 
     @Override
@@ -220,7 +256,8 @@ public class SalesforceConnectionService extends AbstractCrmConnectionService {
 
     @Override
     protected CrmCapabilities capabilities(PropertyContext context, CrmCapabilities.RateLimit rateLimit, int maxConcurrent) {
-        return new CrmCapabilities(MAX_BATCH, MAX_PAGE, rateLimit, 0, maxConcurrent, true, true, false);
+        boolean bulk = context.getProperty(BULK_THRESHOLD).asInteger() > 0;
+        return new CrmCapabilities(bulk ? MAX_BULK_BATCH : MAX_BATCH, MAX_PAGE, rateLimit, 0, maxConcurrent, true, true, bulk);
     }
 
     @Override
@@ -251,6 +288,10 @@ public class SalesforceConnectionService extends AbstractCrmConnectionService {
         List<CrmField> fields = SalesforceSchemas.selectedFields(schema, query);
         RecordSchema recordSchema = CrmObjectSchema.toRecordSchema(schema.name(), fields, query.includeDeleted());
         ObjectNode cursor = Cursors.decode(query.cursor(), "Salesforce");
+        if ((cursor != null && cursor.hasNonNull("bulkJob"))
+                || (cursor == null && query.window() == null && connection().properties().getProperty(BULK_QUERIES).asBoolean())) {
+            return bulk().query(schema, fields, recordSchema, query, cursor);
+        }
         JsonNode page = null;
         if (cursor != null && cursor.hasNonNull("next")) {
             String next = cursor.get("next").asText();
@@ -345,21 +386,40 @@ public class SalesforceConnectionService extends AbstractCrmConnectionService {
 
     @Override
     public List<CrmWriteResult> write(CrmWriteRequest request) {
-        if (request.records().size() > MAX_BATCH) {
-            throw new CrmException(CrmException.Reason.CONFIGURATION, "Salesforce takes at most " + MAX_BATCH
-                    + " records per call, got " + request.records().size());
+        int max = capabilities().maxBatchSize();
+        if (request.records().size() > max) {
+            throw new CrmException(CrmException.Reason.CONFIGURATION, "Salesforce takes at most " + max
+                    + " records per write, got " + request.records().size());
         }
         if (request.records().isEmpty()) {
             return List.of();
         }
         CrmObjectSchema schema = describe(request.object());
-        return new SalesforceWriter(this, schema).write(request);
+        SalesforceWriter writer = new SalesforceWriter(this, schema);
+        String key = writer.keyOf(request);
+        int threshold = connection().properties().getProperty(BULK_THRESHOLD).asInteger();
+        if (threshold > 0 && request.records().size() >= threshold) {
+            return bulk().write(schema, request, key);
+        }
+        List<CrmWriteResult> results = new ArrayList<>(request.records().size());
+        for (int start = 0; start < request.records().size(); start += MAX_BATCH) {
+            List<Record> chunk = request.records().subList(start, Math.min(request.records().size(), start + MAX_BATCH));
+            results.addAll(writer.write(new CrmWriteRequest(request.object(), request.operation(), request.keyField(), chunk)));
+        }
+        return results;
     }
 
     @Override
     public String transitUri(String object) {
         String base = lastInstanceUrl == null ? "https://login.salesforce.com" : lastInstanceUrl;
         return base + "/services/data/v" + apiVersion() + "/sobjects/" + object;
+    }
+
+    private SalesforceBulk bulk() {
+        PropertyContext properties = connection().properties();
+        return new SalesforceBulk(this,
+                java.time.Duration.ofMillis(properties.getProperty(BULK_POLL_INTERVAL).asTimePeriod(java.util.concurrent.TimeUnit.MILLISECONDS)),
+                java.time.Duration.ofMillis(properties.getProperty(BULK_TIMEOUT).asTimePeriod(java.util.concurrent.TimeUnit.MILLISECONDS)));
     }
 
     // ---- request helpers ----

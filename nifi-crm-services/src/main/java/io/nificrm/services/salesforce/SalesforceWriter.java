@@ -28,7 +28,7 @@ import java.util.StringJoiner;
  */
 final class SalesforceWriter {
     /** Status codes that mean "try this record again later". */
-    private static final Set<String> TRANSIENT_CODES = Set.of("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE",
+    static final Set<String> TRANSIENT_CODES = Set.of("UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE",
             "REQUEST_LIMIT_EXCEEDED", "QUERY_TIMEOUT", "REQUEST_RUNNING_TOO_LONG");
 
     private final SalesforceConnectionService service;
@@ -39,9 +39,16 @@ final class SalesforceWriter {
         this.schema = schema;
     }
 
-    List<CrmWriteResult> write(CrmWriteRequest request) {
+    /** The field that finds records for this request, checked against describe. */
+    String keyOf(CrmWriteRequest request) {
         String key = request.keyField() == null ? schema.idField() : request.keyField();
         checkKey(request.operation(), key);
+        return key;
+    }
+
+    /** Writes at most 200 records with one sObject Collections call. */
+    List<CrmWriteResult> write(CrmWriteRequest request) {
+        String key = keyOf(request);
         CrmWriteResult[] results = new CrmWriteResult[request.records().size()];
         List<Integer> sent = new ArrayList<>();
         ArrayNode payload = CrmHttpClient.JSON.createArrayNode();

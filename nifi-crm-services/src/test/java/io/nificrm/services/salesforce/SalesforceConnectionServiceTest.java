@@ -111,6 +111,65 @@ class SalesforceConnectionServiceTest extends ConnectionServiceContractTest {
     }
 
     @Test
+    void largeWritesGoThroughOneBulkJobWithResultsMappedToTheirInputs() throws Exception {
+        runner.disableControllerService(service);
+        runner.setProperty(service, SalesforceConnectionService.BULK_THRESHOLD, "1000");
+        runner.setProperty(service, SalesforceConnectionService.BULK_POLL_INTERVAL, "100 millis");
+        runner.enableControllerService(service);
+        sim.faults().add(io.nificrm.simulator.fault.FaultRule.on("salesforce", "bulk").withPartialFailures(0.05));
+        List<Record> batch = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            batch.add(contact("B-" + i, "Bulk" + i, i % 100 == 7 ? "no-at-sign" : "bulk" + i + "@example.com"));
+        }
+        var request = new io.nificrm.api.CrmWriteRequest("Contact", io.nificrm.api.WriteOperation.UPSERT, "External_Id__c", batch);
+        long bulkCallsBefore = sim.stats().requests("salesforce", "bulk");
+        List<io.nificrm.api.CrmWriteResult> results = service.write(request);
+        assertTrue(sim.stats().requests("salesforce", "bulk") - bulkCallsBefore < 20, "one job: create, upload, close, polls, results");
+        assertEquals(0, sim.stats().requests("salesforce", "upsert"), "no collection calls");
+        int lockRows = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            var result = results.get(i);
+            if (i % 100 == 7) {
+                assertEquals("INVALID_EMAIL_ADDRESS", result.errorCode(), "record " + i);
+            } else if (!result.isSuccess()) {
+                assertTrue(result.transientFailure(), "record " + i + ": " + result);
+                lockRows++;
+            } else {
+                SimRecord stored = sim.salesforce().store("Contact").orElseThrow().get(result.targetId()).orElseThrow();
+                assertEquals("B-" + i, stored.fields().get("External_Id__c"), "the id belongs to record " + i);
+            }
+        }
+        assertTrue(lockRows > 50, "injected lock failures: " + lockRows);
+        sim.faults().clear();
+        List<io.nificrm.api.CrmWriteResult> again = service.write(request);
+        assertEquals(30, again.stream().filter(r -> !r.isSuccess()).count());
+        assertEquals(SEEDED + 2_970, sim.salesforce().store("Contact").orElseThrow().count(false), "the re-run created only what had failed");
+    }
+
+    @Test
+    void bulkQueriesPageByLocatorAndResumeAfterARestart() throws Exception {
+        runner.disableControllerService(service);
+        runner.setProperty(service, SalesforceConnectionService.BULK_QUERIES, "true");
+        runner.setProperty(service, SalesforceConnectionService.BULK_POLL_INTERVAL, "100 millis");
+        runner.enableControllerService(service);
+        CrmPage first = service.query(contacts());
+        assertEquals(pageSize(), first.records().size());
+        assertTrue(first.records().get(0).getValue("SystemModstamp") instanceof java.sql.Timestamp, "CSV text becomes typed values");
+        AbstractCrmConnectionService restarted = enable(newService());
+        List<String> ids = new ArrayList<>();
+        first.records().forEach(r -> ids.add(r.getAsString("Id")));
+        String cursor = first.nextCursor();
+        while (cursor != null) {
+            CrmPage page = restarted.query(contacts().withCursor(cursor));
+            page.records().forEach(r -> ids.add(r.getAsString("Id")));
+            cursor = page.nextCursor();
+        }
+        assertEquals(SEEDED, new java.util.HashSet<>(ids).size());
+        assertEquals(SEEDED, ids.size());
+        assertEquals(0, sim.stats().requests("salesforce", "query"), "no SOQL query calls");
+    }
+
+    @Test
     void describeReportsRequiredPicklistAndReferenceFields() {
         var schema = service.describe("Contact");
         assertEquals("Id", schema.idField());

@@ -56,8 +56,10 @@ public final class SalesforcePersona extends AbstractPersona {
     private static final String V = "/services/data/v(\\d+\\.\\d+)";
     private static final int MAX_COLLECTION = 200;
     private static final DateTimeFormatter DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter BULK_DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final QueryCursors cursors = new QueryCursors();
+    private final BulkJobs bulk = new BulkJobs(this);
 
     public SalesforcePersona(FaultInjector faults, Duration tokenTtl, RateLimitWindow rateLimit, DailyQuota dailyQuota) {
         super(new SimClock(ChronoUnit.SECONDS), faults, tokenTtl, rateLimit, dailyQuota);
@@ -84,7 +86,17 @@ public final class SalesforcePersona extends AbstractPersona {
                 Route.of(SYSTEM, "PATCH", V + "/composite/sobjects/([^/]+)/([^/]+)", "upsert", api(this::upsert)),
                 Route.of(SYSTEM, "POST", V + "/composite/sobjects/?", "create", api(this::create)),
                 Route.of(SYSTEM, "PATCH", V + "/composite/sobjects/?", "update", api(this::update)),
-                Route.of(SYSTEM, "DELETE", V + "/composite/sobjects/?", "delete", api(this::delete)));
+                Route.of(SYSTEM, "DELETE", V + "/composite/sobjects/?", "delete", api(this::delete)),
+                Route.of(SYSTEM, "POST", V + "/jobs/ingest/?", "bulk", api(bulk::createIngest)),
+                Route.of(SYSTEM, "PUT", V + "/jobs/ingest/([^/]+)/batches/?", "bulk", api(bulk::upload)),
+                Route.of(SYSTEM, "PATCH", V + "/jobs/ingest/([^/]+)/?", "bulk", api(bulk::changeState)),
+                Route.of(SYSTEM, "GET", V + "/jobs/ingest/([^/]+)/?", "bulk", api(r -> bulk.status(r, "ingest"))),
+                Route.of(SYSTEM, "GET", V + "/jobs/ingest/([^/]+)/successfulResults/?", "bulk", api(r -> bulk.results(r, true))),
+                Route.of(SYSTEM, "GET", V + "/jobs/ingest/([^/]+)/failedResults/?", "bulk", api(r -> bulk.results(r, false))),
+                Route.of(SYSTEM, "GET", V + "/jobs/ingest/([^/]+)/unprocessedrecords/?", "bulk", api(bulk::unprocessed)),
+                Route.of(SYSTEM, "POST", V + "/jobs/query/?", "bulk", api(r -> bulk.createQuery(r, this::runSoql, this::selectedFields))),
+                Route.of(SYSTEM, "GET", V + "/jobs/query/([^/]+)/?", "bulk", api(r -> bulk.status(r, "query"))),
+                Route.of(SYSTEM, "GET", V + "/jobs/query/([^/]+)/results/?", "bulk", api(bulk::queryResults)));
     }
 
     @Override
@@ -261,6 +273,16 @@ public final class SalesforcePersona extends AbstractPersona {
             throw new QueryException("MALFORMED_QUERY", "Missing query parameter q");
         }
         SoqlQuery q = SoqlParser.parse(soql);
+        List<SimRecord> matched = execute(q, all);
+        if (q.count()) {
+            return SimResponse.json(200, Map.of("totalSize", matched.size(), "done", true, "records", List.of()));
+        }
+        QueryCursors.Cursor cursor = new QueryCursors.Cursor(stores.get(q.object()), q.fields(), matched, pageSize(request));
+        return page(request.pathGroup(1), cursors.open(cursor), cursor, 0);
+    }
+
+    /** Runs a parsed SOQL statement: the matching records, sorted and limited. */
+    private List<SimRecord> execute(SoqlQuery q, boolean includeDeleted) {
         ObjectStore store = stores.get(q.object());
         if (store == null) {
             throw new QueryException("INVALID_TYPE", "sObject type '" + q.object() + "' is not supported.");
@@ -270,19 +292,98 @@ public final class SalesforcePersona extends AbstractPersona {
                 throw new QueryException("INVALID_FIELD", "No such column '" + field + "' on entity '" + q.object() + "'.");
             }
         }
-        Stream<SimRecord> rows = store.stream().filter(r -> all || !r.deleted()).filter(r -> q.where().test(r, store.schema()));
+        Stream<SimRecord> rows = store.stream().filter(r -> includeDeleted || !r.deleted()).filter(r -> q.where().test(r, store.schema()));
         if (!q.orderBy().isEmpty()) {
             rows = rows.sorted(OrderBy.comparator(q.orderBy(), store.schema()));
         }
         if (q.limit() != null) {
             rows = rows.limit(q.limit());
         }
-        List<SimRecord> matched = rows.toList();
-        if (q.count()) {
-            return SimResponse.json(200, Map.of("totalSize", matched.size(), "done", true, "records", List.of()));
+        return rows.toList();
+    }
+
+    /** For bulk query jobs: {@code ALL:soql} includes deleted rows, {@code LIVE:soql} does not. */
+    private List<SimRecord> runSoql(String prefixed) {
+        boolean all = prefixed.startsWith("ALL:");
+        return execute(SoqlParser.parse(prefixed.substring(prefixed.indexOf(':') + 1)), all);
+    }
+
+    private List<String> selectedFields(String soql) {
+        return SoqlParser.parse(soql).fields();
+    }
+
+    /** One row of a bulk query result: values as CSV text, date-times in UTC with milliseconds. */
+    List<String> csvRow(SimRecord record, String soql, List<String> columns) {
+        ObjectStore store = stores.get(SoqlParser.parse(soql).object());
+        List<String> row = new ArrayList<>(columns.size());
+        for (String column : columns) {
+            Object value = record.value(store.schema().field(column).orElseThrow());
+            row.add(switch (value) {
+                case null -> "";
+                case Instant i -> BULK_DATETIME.format(i);
+                default -> value.toString();
+            });
         }
-        QueryCursors.Cursor cursor = new QueryCursors.Cursor(store, q.fields(), matched, pageSize(request));
-        return page(request.pathGroup(1), cursors.open(cursor), cursor, 0);
+        return row;
+    }
+
+    /** The outcome of writing one record (bulk ingest rows). */
+    record Outcome(boolean success, String id, boolean created, String errorCode, String errorMessage) {
+        static Outcome failed(ObjectNode error) {
+            return new Outcome(false, null, false, error.path("statusCode").asText(), error.path("message").asText());
+        }
+    }
+
+    /** Writes one record the way a bulk ingest job does: validation, faults, then the store operation. */
+    Outcome writeOne(ObjectStore store, String operation, String keyField, Map<String, Object> wire, String endpoint) {
+        List<ObjectNode> errors = new ArrayList<>();
+        String id = wire.get("Id") == null ? null : wire.get("Id").toString();
+        switch (operation) {
+            case "delete", "hardDelete" -> {
+                if (id == null || store.delete(id).isEmpty()) {
+                    return Outcome.failed(recordError("ENTITY_IS_DELETED", "entity is deleted or does not exist", List.of()));
+                }
+                return new Outcome(true, id, false, null, null);
+            }
+            case "update" -> {
+                if (id == null || store.get(id).filter(r -> !r.deleted()).isEmpty()) {
+                    return Outcome.failed(recordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", List.of("Id")));
+                }
+            }
+            case "upsert" -> {
+                Object key = wire.get(keyField);
+                if (key == null || key.toString().isBlank()) {
+                    return Outcome.failed(recordError("REQUIRED_FIELD_MISSING", "Required fields are missing: [" + keyField + "]", List.of(keyField)));
+                }
+            }
+            default -> {
+            }
+        }
+        boolean creating = switch (operation) {
+            case "insert" -> true;
+            case "upsert" -> store.findByUnique(keyField, wire.get(keyField)).filter(r -> !r.deleted()).isEmpty();
+            default -> false;
+        };
+        Map<String, Object> values = validate(store, wire, creating, errors);
+        if (errors.isEmpty() && faults.failRecord(SYSTEM, endpoint)) {
+            errors.add(recordError("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", List.of()));
+        }
+        if (!errors.isEmpty()) {
+            return Outcome.failed(errors.get(0));
+        }
+        try {
+            return switch (operation) {
+                case "insert" -> new Outcome(true, store.create(values).id(), true, null, null);
+                case "update" -> new Outcome(true, store.update(id, values).id(), false, null, null);
+                default -> {
+                    Object key = values.remove(keyField);
+                    ObjectStore.Upserted upserted = store.upsert(keyField, key, values);
+                    yield new Outcome(true, upserted.record().id(), upserted.created(), null, null);
+                }
+            };
+        } catch (UniqueViolation e) {
+            return Outcome.failed(recordError("DUPLICATE_VALUE", "duplicate value found: " + e.field(), List.of(e.field())));
+        }
     }
 
     private SimResponse queryMore(SimRequest request) {
