@@ -81,6 +81,17 @@ public interface CrmConnectionService extends ControllerService {
     List<Record> lookup(String object, String field, Collection<String> values, List<String> fields);
 
     /**
+     * Splits an object into about {@code count} slices on {@code field} for parallel loads: half-open ranges
+     * {@code [lower, upper)} that cover every record exactly once (the first lower and the last upper bound are open).
+     * {@code field} is the object's id field (id ranges; on Salesforce this is PK chunking) or its created-time field
+     * (date slices). Systems that can count cheaply balance the slices by record count; others split the key space
+     * evenly between the smallest and largest value. An empty object gives one open partition.
+     *
+     * @throws CrmException (CONFIGURATION) when the field cannot partition the object
+     */
+    List<CrmPartition> partitions(String object, String field, int count);
+
+    /**
      * How many live records the object holds (deleted ones excluded). For planning; may be an estimate where the
      * system only offers one, which {@link RecordCount#exact()} tells.
      */

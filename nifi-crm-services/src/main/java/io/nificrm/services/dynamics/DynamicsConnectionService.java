@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nificrm.api.CrmCapabilities;
 import io.nificrm.api.CrmException;
 import io.nificrm.api.CrmField;
+import io.nificrm.api.CrmFieldType;
 import io.nificrm.api.CrmObjectSchema;
 import io.nificrm.api.CrmPage;
+import io.nificrm.api.CrmPartition;
 import io.nificrm.api.CrmQuery;
 import io.nificrm.api.CrmWriteRequest;
 import io.nificrm.api.CrmWriteResult;
@@ -16,7 +18,9 @@ import io.nificrm.services.auth.NiFiOAuth2TokenSource;
 import io.nificrm.services.auth.OAuthTokenEndpoint;
 import io.nificrm.services.http.CrmHttpClient;
 import io.nificrm.services.http.ResponsePolicy;
+import io.nificrm.services.records.KeySpace;
 import io.nificrm.services.records.RecordFactory;
+import io.nificrm.services.records.WireValues;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.lifecycle.OnDisabled;
@@ -101,6 +105,13 @@ import java.util.concurrent.TimeUnit;
  * error code and message; 429, 408 and 5xx parts are transient. If a batch answer cannot be read, an idempotent batch
  * (upsert, update, delete) is sent again (then rows created by the lost attempt are reported as updated); an insert
  * batch fails as a whole.
+ *
+ * <h2>Lookup, count, partitions</h2>
+ * Lookups are {@code $filter}s of {@code or}-joined {@code eq} terms (escaped, typed), split so that each URL stays
+ * under 30,000 characters. {@code count} uses {@code @odata.count}, which Dataverse caps at 5,000; at the cap the
+ * ids are paged and counted (up to 500,000, beyond which the count is reported as not exact). Partitions on the
+ * primary id are balanced by record count from the server's own id order; on date-time columns the range is split
+ * evenly.
  */
 @Tags({"dynamics", "dataverse", "microsoft", "crm", "connection", "odata", "rest"})
 @CapabilityDescription("Connects to Dynamics 365 / Dataverse through the Web API v9.2. Reads with OData queries "
@@ -389,7 +400,8 @@ public class DynamicsConnectionService extends AbstractCrmConnectionService {
                 // A value that is not of the column's type (e.g. not a GUID) cannot match any row.
             }
         }
-        List<Record> found = new ArrayList<>();
+        // Dataverse compares text case-insensitively: case variants of one value find the same row, so rows are kept once.
+        Map<String, Record> found = new java.util.LinkedHashMap<>();
         int start = 0;
         while (start < terms.size()) {
             StringBuilder filter = new StringBuilder(terms.get(start));
@@ -405,14 +417,90 @@ public class DynamicsConnectionService extends AbstractCrmConnectionService {
                 String current = url;
                 JsonNode page = http().sendJson(t -> get(current).header("Prefer", "odata.maxpagesize=" + MAX_PAGE), what, true);
                 for (JsonNode row : page.path("value")) {
-                    found.add(factory.create(name -> DynamicsReader.valueOf(entity, row, name), null));
+                    Record record = factory.create(name -> DynamicsReader.valueOf(entity, row, name), null);
+                    found.putIfAbsent(record.getAsString(schema.idField()), record);
                 }
                 String next = page.path("@odata.nextLink").asText(null);
                 url = next != null && isOwnLink(next) ? next : null;
             }
             start = end;
         }
-        return found;
+        return new ArrayList<>(found.values());
+    }
+
+    /**
+     * Slices for parallel loads.
+     * <ul>
+     *   <li>On the primary id the slices are balanced by record count: the ids are read in the server's own order
+     *       ({@code $orderby=<id> asc}, 5,000 per request) and every n-th id becomes a bound. Interpolating GUIDs
+     *       as numbers would not do: SQL Server orders {@code uniqueidentifier}s by their last bytes first, so
+     *       ranges computed as text would overlap and repeat records.</li>
+     *   <li>On a date-time, date or whole-number column (e.g. {@code createdon}) the range between the smallest and
+     *       largest value is split evenly ({@link KeySpace}).</li>
+     * </ul>
+     */
+    @Override
+    public List<CrmPartition> partitions(String object, String field, int count) {
+        describe(object);
+        DynamicsSchemas.Entity entity = entity(object);
+        CrmField key = entity.schema().field(field).orElseThrow(() -> new CrmException(CrmException.Reason.CONFIGURATION,
+                "Table " + object + " has no column " + field));
+        if (count < 1) {
+            throw new CrmException(CrmException.Reason.CONFIGURATION, "The number of partitions must be at least 1, was " + count);
+        }
+        return switch (key.type()) {
+            case ID -> balancedIdPartitions(entity, count);
+            case DATETIME, DATE, INTEGER -> KeySpace.partitions(field, key.type(), edge(entity, key, "asc"), edge(entity, key, "desc"), count);
+            default -> throw new CrmException(CrmException.Reason.CONFIGURATION, "Cannot partition " + object + " by " + field
+                    + ": use its primary id (" + entity.table().primaryId() + ") or a date-time column such as createdon");
+        };
+    }
+
+    private List<CrmPartition> balancedIdPartitions(DynamicsSchemas.Entity entity, int count) {
+        String id = entity.table().primaryId();
+        long total = count == 1 ? 0 : count(entity.table().logicalName()).count();
+        List<CrmPartition> partitions = new ArrayList<>();
+        String lower = null;
+        if (total > 1) {
+            long seen = 0;
+            int next = 1;
+            String url = root() + entity.table().setName() + "?$select=" + id + "&$orderby=" + ODataLiteral.queryValue(id + " asc");
+            while (url != null && next < count) {
+                String current = url;
+                JsonNode page = http().sendJson(t -> get(current).header("Prefer", "odata.maxpagesize=" + MAX_PAGE),
+                        "partition " + entity.table().logicalName(), true);
+                for (JsonNode row : page.path("value")) {
+                    // Bound number 'next' is the id at position total * next / count (the first row of its slice).
+                    while (next < count && seen >= total * next / count) {
+                        String bound = row.path(id).asText();
+                        if (seen > 0 && !bound.equals(lower)) {
+                            partitions.add(new CrmPartition(id, lower, bound));
+                            lower = bound;
+                        }
+                        next++;
+                    }
+                    seen++;
+                }
+                String link = page.path("@odata.nextLink").asText(null);
+                url = link != null && isOwnLink(link) ? link : null;
+            }
+        }
+        partitions.add(new CrmPartition(id, lower, null));
+        return partitions;
+    }
+
+    /** The smallest ({@code asc}) or largest ({@code desc}) value of a column, as text (instants in ISO-8601), or null. */
+    private String edge(DynamicsSchemas.Entity entity, CrmField field, String direction) {
+        String column = entity.wireName(field);
+        String url = root() + entity.table().setName() + "?$select=" + column + "&$filter=" + ODataLiteral.queryValue(column + " ne null")
+                + "&$orderby=" + ODataLiteral.queryValue(column + " " + direction) + "&$top=1";
+        JsonNode rows = http().sendJson(t -> get(url), "find the " + (direction.equals("asc") ? "smallest " : "largest ")
+                + field.name() + " of " + entity.table().logicalName(), true).path("value");
+        if (rows.isEmpty() || !rows.get(0).hasNonNull(column)) {
+            return null;
+        }
+        String value = rows.get(0).get(column).asText();
+        return field.type() == CrmFieldType.INTEGER ? value : WireValues.parseInstant(value).toString();
     }
 
     /** Dataverse caps {@code $count} (and {@code @odata.count}) at 5,000. */

@@ -247,8 +247,7 @@ final class DynamicsReader {
                 }
                 continue;
             }
-            if (from != null && schema.modifiedField() != null && row.hasNonNull(schema.modifiedField())
-                    && WireValues.parseInstant(row.get(schema.modifiedField()).asText()).isBefore(from)) {
+            if (from != null && modifiedBefore(row, from)) {
                 continue;
             }
             records.add(factory.create(name -> valueOf(entity, row, name), Boolean.FALSE));
@@ -265,6 +264,19 @@ final class DynamicsReader {
             next = Cursors.newCursor().put("m", "d").put("delta", deltaLink).put("w", window);
         }
         return new CrmPage(factory.schema(), records, next == null ? null : Cursors.encode(next));
+    }
+
+    /** Whether a row's modifiedon lies before {@code from}; rows without a readable one are kept. */
+    private boolean modifiedBefore(JsonNode row, Instant from) {
+        String modified = schema.modifiedField();
+        if (modified == null || !row.hasNonNull(modified)) {
+            return false;
+        }
+        try {
+            return WireValues.parseInstant(row.get(modified).asText()).isBefore(from);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static boolean isDeletedEntity(JsonNode row) {

@@ -121,7 +121,8 @@ public final class ODataLiteral {
     /**
      * The key of one record in a URL, without the parentheses: a GUID ({@code 5f0c...}) when {@code attribute} is the
      * primary id, else an alternate key ({@code nificrm_sourceid='O''Brien%2F1'}), percent-encoded for a path.
-     * The values of parentheses inside the value are encoded as well, so the segment always closes where we close it.
+     * Parentheses, {@code =} and {@code ,} inside the value are encoded as well, so the segment always closes where we
+     * close it.
      */
     public static String keySegment(String attribute, String value, boolean primaryId) {
         if (primaryId) {

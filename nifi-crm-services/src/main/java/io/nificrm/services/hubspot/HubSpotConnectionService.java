@@ -201,7 +201,7 @@ public class HubSpotConnectionService extends AbstractCrmConnectionService {
         RecordSchema recordSchema = CrmObjectSchema.toRecordSchema(schema.name(), fields, query.includeDeleted());
         RecordFactory factory = new RecordFactory(recordSchema, fields, "HubSpot");
         ObjectNode cursor = Cursors.decode(query.cursor(), "HubSpot");
-        return query.window() == null
+        return query.window() == null && query.partition() == null
                 ? new HubSpotListReader(this, schema, factory).read(query, fields, cursor)
                 : new HubSpotSearchReader(this, schema, factory).read(query, fields, cursor);
     }
@@ -277,6 +277,38 @@ public class HubSpotConnectionService extends AbstractCrmConnectionService {
             }
             lastId = results.get(results.size() - 1).path("id").asText();
         }
+    }
+
+    @Override
+    public List<io.nificrm.api.CrmPartition> partitions(String object, String field, int count) {
+        CrmObjectSchema schema = describe(object);
+        CrmField key = schema.field(field).orElseThrow(() -> new CrmException(CrmException.Reason.CONFIGURATION,
+                "HubSpot object " + object + " has no property " + field));
+        if (key.type() != io.nificrm.api.CrmFieldType.ID && key.type() != io.nificrm.api.CrmFieldType.DATETIME
+                && key.type() != io.nificrm.api.CrmFieldType.DATE) {
+            throw new CrmException(CrmException.Reason.CONFIGURATION, "Cannot partition " + object + " by " + field
+                    + ": use hs_object_id or a date-time property such as createdate");
+        }
+        return io.nificrm.services.records.KeySpace.partitions(field, key.type(), edge(object, key, "ASCENDING"),
+                edge(object, key, "DESCENDING"), count);
+    }
+
+    /** The smallest or largest value of a property through a one-result search sorted on it, or null when empty. */
+    private String edge(String object, CrmField field, String direction) {
+        ObjectNode body = CrmHttpClient.JSON.createObjectNode();
+        body.putArray("filterGroups").addObject().putArray("filters").addObject()
+                .put("propertyName", field.name()).put("operator", "HAS_PROPERTY");
+        body.putArray("sorts").addObject().put("propertyName", field.name()).put("direction", direction);
+        body.putArray("properties").add(field.name());
+        body.put("limit", 1);
+        JsonNode results = http().sendJson(t -> post("/crm/v3/objects/" + object + "/search", body),
+                "find the edge of " + field.name() + " in " + object, true).path("results");
+        if (results.isEmpty()) {
+            return null;
+        }
+        String value = valueOf(results.get(0), field.name()).asText(null);
+        return value == null || field.type() == io.nificrm.api.CrmFieldType.ID ? value
+                : io.nificrm.services.records.WireValues.parseInstant(value).toString();
     }
 
     @Override

@@ -28,8 +28,13 @@ import java.util.Set;
  * matched back to inputs by the key value (upsert, update, archive) or by {@code objectWriteTraceId} (create).
  * An input that shows up in neither list is reported as a transient failure, never as a success. A key that
  * appears twice in one batch is sent in a later call, so each call has unique keys.
+ * <p>
+ * Associations: a record field {@code associations.<objectType>} (e.g. {@code associations.companies}) holding a
+ * record id of that type links the written record to it with the v4 default association, after the write. A
+ * record whose association fails is reported as a transient failure, so a retry (the upsert is idempotent) redoes both.
  */
 final class HubSpotWriter {
+    static final String ASSOCIATION_PREFIX = "associations.";
     private static final Set<String> TRANSIENT_CATEGORIES = Set.of("RATE_LIMITS", "INTERNAL_ERROR", "SERVER_ERROR",
             "TIMEOUT", "SERVICE_UNAVAILABLE");
 
@@ -66,7 +71,63 @@ final class HubSpotWriter {
             sendRound(request, key, round, results);
             pending = later;
         }
+        if (request.operation() != WriteOperation.DELETE) {
+            associate(request, results);
+        }
         return Arrays.asList(results);
+    }
+
+    /** Links each written record to the records named in its {@code associations.*} fields, 100 links per call. */
+    private void associate(CrmWriteRequest request, CrmWriteResult[] results) {
+        Map<String, List<Integer>> indexesByTarget = new HashMap<>();
+        Map<String, ArrayNode> inputsByTarget = new HashMap<>();
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] == null || !results[i].isSuccess()) {
+                continue;
+            }
+            Record record = request.records().get(i);
+            for (String field : record.getSchema().getFieldNames()) {
+                Object toId = record.getValue(field);
+                if (!field.startsWith(ASSOCIATION_PREFIX) || toId == null || toId.toString().isBlank()) {
+                    continue;
+                }
+                String toType = field.substring(ASSOCIATION_PREFIX.length());
+                ObjectNode input = inputsByTarget.computeIfAbsent(toType, t -> CrmHttpClient.JSON.createArrayNode()).addObject();
+                input.putObject("from").put("id", results[i].targetId());
+                input.putObject("to").put("id", toId.toString().trim());
+                indexesByTarget.computeIfAbsent(toType, t -> new ArrayList<>()).add(i);
+            }
+        }
+        inputsByTarget.forEach((toType, inputs) -> {
+            List<Integer> indexes = indexesByTarget.get(toType);
+            for (int start = 0; start < inputs.size(); start += HubSpotConnectionService.MAX_BATCH) {
+                int end = Math.min(inputs.size(), start + HubSpotConnectionService.MAX_BATCH);
+                ObjectNode body = CrmHttpClient.JSON.createObjectNode();
+                ArrayNode chunk = body.putArray("inputs");
+                for (int j = start; j < end; j++) {
+                    chunk.add(inputs.get(j));
+                }
+                Set<String> failedFrom = new HashSet<>();
+                try {
+                    CrmHttpClient.Response answer = service.client().send(t -> service.post("/crm/v4/associations/" + schema.name()
+                            + "/" + toType + "/batch/associate/default", body), "associate " + schema.name() + " with " + toType, true);
+                    parse(answer, "associate").path("errors").forEach(e -> e.path("context").path("ids").forEach(id -> failedFrom.add(id.asText())));
+                } catch (CrmException e) {
+                    for (int j = start; j < end; j++) {
+                        failedFrom.add(inputs.get(j).path("from").path("id").asText());
+                    }
+                }
+                for (int j = start; j < end; j++) {
+                    int i = indexes.get(j);
+                    String fromId = inputs.get(j).path("from").path("id").asText();
+                    String toId = inputs.get(j).path("to").path("id").asText();
+                    if (failedFrom.contains(fromId) || failedFrom.contains(toId)) {
+                        results[i] = CrmWriteResult.failedTransiently("ASSOCIATION_FAILED", "The record was written but its link to "
+                                + toType + " " + toId + " was not created");
+                    }
+                }
+            }
+        });
     }
 
     private void checkKey(WriteOperation operation, String key) {
@@ -87,6 +148,7 @@ final class HubSpotWriter {
             ObjectNode input = CrmHttpClient.JSON.createObjectNode();
             if (request.operation() != WriteOperation.DELETE) {
                 WriteFields.Outcome fields = WriteFields.of(record, schema, Set.of());
+                fields.values().keySet().removeIf(name -> name.startsWith(ASSOCIATION_PREFIX));
                 if (!fields.unknown().isEmpty()) {
                     results[i] = CrmWriteResult.rejected("PROPERTY_DOESNT_EXIST", "HubSpot object " + schema.name()
                             + " has no propert(ies) " + fields.unknown());

@@ -2,6 +2,7 @@ package io.nificrm.services.records;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nificrm.api.CrmFieldType;
+import io.nificrm.api.CrmValues;
 
 import java.math.BigDecimal;
 import java.sql.Date;
@@ -22,11 +23,6 @@ import java.time.format.DateTimeParseException;
  * epoch milliseconds (HubSpot).
  */
 public final class WireValues {
-    private static final DateTimeFormatter FLEXIBLE = new DateTimeFormatterBuilder()
-            .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
-            .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
-            .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
-            .toFormatter();
 
     private WireValues() {
     }
@@ -80,48 +76,21 @@ public final class WireValues {
     }
 
     public static LocalDate parseDate(String text) {
-        if (text.matches("\\d{9,}")) {
-            return Instant.ofEpochMilli(Long.parseLong(text)).atZone(ZoneOffset.UTC).toLocalDate();
-        }
-        return text.length() > 10 ? parseInstant(text).atZone(ZoneOffset.UTC).toLocalDate() : LocalDate.parse(text);
+        return CrmValues.toLocalDate(text);
     }
 
     public static Instant parseInstant(String text) {
-        if (text.matches("-?\\d{9,}")) {
-            return Instant.ofEpochMilli(Long.parseLong(text));
-        }
-        if (text.length() == 10) {
-            return LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
-        }
-        var parsed = FLEXIBLE.parseBest(text, OffsetDateTime::from, LocalDateTime::from);
-        return parsed instanceof OffsetDateTime odt ? odt.toInstant() : ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
+        return CrmValues.parseInstant(text);
     }
 
     /** The instant of a record value that holds a point in time (Timestamp, Date, Instant, epoch millis, ISO text). */
     public static Instant toInstant(Object value) {
-        return switch (value) {
-            case null -> null;
-            case Timestamp t -> t.toInstant();
-            case java.util.Date d -> Instant.ofEpochMilli(d.getTime());
-            case Instant i -> i;
-            case OffsetDateTime o -> o.toInstant();
-            case LocalDateTime l -> l.toInstant(ZoneOffset.UTC);
-            case LocalDate l -> l.atStartOfDay(ZoneOffset.UTC).toInstant();
-            case Number n -> Instant.ofEpochMilli(n.longValue());
-            default -> parseInstant(value.toString().trim());
-        };
+        return CrmValues.toInstant(value);
     }
 
     /** The calendar date of a record value (java.sql.Date, LocalDate, Timestamp, ISO text...). */
     public static LocalDate toLocalDate(Object value) {
-        return switch (value) {
-            case null -> null;
-            case Date d -> d.toLocalDate();
-            case LocalDate l -> l;
-            case Timestamp t -> t.toInstant().atZone(ZoneOffset.UTC).toLocalDate();
-            case java.util.Date d -> Instant.ofEpochMilli(d.getTime()).atZone(ZoneOffset.UTC).toLocalDate();
-            default -> parseDate(value.toString().trim());
-        };
+        return CrmValues.toLocalDate(value);
     }
 
     private static String abbreviate(String text) {

@@ -376,6 +376,40 @@ public class SalesforceConnectionService extends AbstractCrmConnectionService {
     }
 
     @Override
+    public List<CrmPartition> partitions(String object, String field, int count) {
+        CrmObjectSchema schema = describe(object);
+        CrmField key = schema.field(field).orElseThrow(() -> new CrmException(CrmException.Reason.CONFIGURATION,
+                "Object " + object + " has no field " + field));
+        if (key.type() != CrmFieldType.ID && key.type() != CrmFieldType.DATETIME && key.type() != CrmFieldType.DATE
+                && key.type() != CrmFieldType.INTEGER) {
+            throw new CrmException(CrmException.Reason.CONFIGURATION, "Cannot partition " + object + " by " + field
+                    + ": use its Id (PK chunking) or a date-time field such as CreatedDate");
+        }
+        String min = edge(schema, key, "ASC");
+        String max = edge(schema, key, "DESC");
+        if (key.type() == CrmFieldType.ID && min != null && max != null) {
+            // The last three characters are a case checksum; the key space is the first fifteen.
+            min = min.substring(0, Math.min(15, min.length()));
+            max = max.substring(0, Math.min(15, max.length()));
+        }
+        return io.nificrm.services.records.KeySpace.partitions(field, key.type(), min, max, count);
+    }
+
+    /** The smallest (ASC) or largest (DESC) value of a field, as text (instants in ISO-8601), or null when empty. */
+    private String edge(CrmObjectSchema schema, CrmField field, String direction) {
+        String soql = "SELECT " + field.name() + " FROM " + schema.name() + " WHERE " + field.name() + " != null ORDER BY "
+                + field.name() + " " + direction + " LIMIT 1";
+        JsonNode rows = http().sendJson(t -> get(t, "/query?q=" + URLEncoder.encode(soql, StandardCharsets.UTF_8)),
+                "find the " + (direction.equals("ASC") ? "smallest " : "largest ") + field.name() + " of " + schema.name(), true)
+                .path("records");
+        if (rows.isEmpty()) {
+            return null;
+        }
+        String value = rows.get(0).path(field.name()).asText();
+        return field.type() == CrmFieldType.DATETIME || field.type() == CrmFieldType.DATE ? WireValues.parseInstant(value).toString() : value;
+    }
+
+    @Override
     public RecordCount count(String object) {
         CrmObjectSchema schema = describe(object);
         String path = "/query?q=" + URLEncoder.encode("SELECT COUNT() FROM " + schema.name(), StandardCharsets.UTF_8);

@@ -121,6 +121,23 @@ class HubSpotConnectionServiceTest extends ConnectionServiceContractTest {
     }
 
     @Test
+    void associationFieldsLinkWrittenRecordsToTheirCompany() {
+        String companyId = sim.hubspot().store("companies").orElseThrow().stream().findFirst().orElseThrow().id();
+        var schema = new SimpleRecordSchema(List.of(
+                new RecordField("source_id", RecordFieldType.STRING.getDataType()),
+                new RecordField("lastname", RecordFieldType.STRING.getDataType()),
+                new RecordField("associations.companies", RecordFieldType.STRING.getDataType())));
+        List<Record> batch = List.of(
+                new MapRecord(schema, new HashMap<>(Map.of("source_id", "A-1", "lastname", "One", "associations.companies", companyId))),
+                new MapRecord(schema, new HashMap<>(Map.of("source_id", "A-2", "lastname", "Two", "associations.companies", "9999999"))));
+        var results = service.write(new io.nificrm.api.CrmWriteRequest("contacts", io.nificrm.api.WriteOperation.UPSERT, "source_id", batch));
+        assertTrue(results.get(0).isSuccess(), results.get(0).toString());
+        assertEquals(List.of(companyId), sim.hubspot().associations("contacts", results.get(0).targetId(), "companies"));
+        assertEquals("ASSOCIATION_FAILED", results.get(1).errorCode(), "a link to a missing company is reported");
+        assertTrue(results.get(1).transientFailure());
+    }
+
+    @Test
     void lookupByAUniquePropertyIsCaseInsensitive() {
         SimRecord any = sim.hubspot().store("contacts").orElseThrow().stream()
                 .filter(r -> r.fields().get("email") != null).findFirst().orElseThrow();

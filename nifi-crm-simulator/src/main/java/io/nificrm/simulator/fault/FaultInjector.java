@@ -65,7 +65,7 @@ public final class FaultInjector {
     /** Whether one record of a batch write should fail transiently. */
     public boolean failRecord(String system, String endpoint) {
         for (ActiveRule active : rules) {
-            if (active.rule.matches(system, endpoint, "*") && active.live() && hit(active.rule.partialFailureRate())) {
+            if (active.rule.matches(system, endpoint, "*") && active.live() && active.started() && hit(active.rule.partialFailureRate())) {
                 return true;
             }
         }
@@ -84,13 +84,19 @@ public final class FaultInjector {
     private static final class ActiveRule {
         final FaultRule rule;
         long remaining;
+        long toSkip;
 
         ActiveRule(FaultRule rule) {
             this.rule = rule;
             this.remaining = rule.remaining();
+            this.toSkip = rule.startAfter();
         }
 
         synchronized boolean consume() {
+            if (toSkip > 0) {
+                toSkip--;
+                return false;
+            }
             if (remaining < 0) {
                 return true;
             }
@@ -99,6 +105,10 @@ public final class FaultInjector {
             }
             remaining--;
             return true;
+        }
+
+        synchronized boolean started() {
+            return toSkip == 0;
         }
 
         synchronized boolean live() {

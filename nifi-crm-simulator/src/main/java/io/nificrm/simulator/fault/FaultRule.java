@@ -22,13 +22,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param malformedRate      share of answers whose body is cut in half (invalid JSON)
  * @param partialFailureRate share of records in batch writes that fail transiently while the rest succeed
  * @param remaining          how many more matching requests the rule applies to; -1 for no limit
+ * @param startAfter         how many matching requests pass untouched before the rule starts (e.g. "fail after 5 pages")
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @JsonInclude(JsonInclude.Include.NON_DEFAULT)
 public record FaultRule(String system, String endpoint, String method, long latencyMs, double errorRate,
                         int errorStatus, double throttleRate, long retryAfterSeconds, double timeoutRate,
                         long timeoutMs, double dropRate, double malformedRate, double partialFailureRate,
-                        long remaining) {
+                        long remaining, long startAfter) {
 
     public FaultRule {
         system = system == null ? "*" : system;
@@ -47,43 +48,48 @@ public record FaultRule(String system, String endpoint, String method, long late
 
     /** A rule for a system and endpoint that the {@code with...} methods fill in. */
     public static FaultRule on(String system, String endpoint) {
-        return new FaultRule(system, endpoint, "*", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1);
+        return new FaultRule(system, endpoint, "*", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0);
     }
 
     public FaultRule withLatency(long ms) {
-        return new FaultRule(system, endpoint, method, ms, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining);
+        return new FaultRule(system, endpoint, method, ms, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining, startAfter);
     }
 
     public FaultRule withErrors(double rate, int status) {
-        return new FaultRule(system, endpoint, method, latencyMs, rate, status, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining);
+        return new FaultRule(system, endpoint, method, latencyMs, rate, status, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining, startAfter);
     }
 
     public FaultRule withThrottling(double rate, long retryAfter) {
-        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, rate, retryAfter, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining);
+        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, rate, retryAfter, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining, startAfter);
     }
 
     public FaultRule withTimeouts(double rate, long hangMs) {
-        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, rate, hangMs, dropRate, malformedRate, partialFailureRate, remaining);
+        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, rate, hangMs, dropRate, malformedRate, partialFailureRate, remaining, startAfter);
     }
 
     public FaultRule withDrops(double rate) {
-        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, rate, malformedRate, partialFailureRate, remaining);
+        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, rate, malformedRate, partialFailureRate, remaining, startAfter);
     }
 
     public FaultRule withMalformedBodies(double rate) {
-        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, rate, partialFailureRate, remaining);
+        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, rate, partialFailureRate, remaining, startAfter);
     }
 
     public FaultRule withPartialFailures(double rate) {
-        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, rate, remaining);
+        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, rate, remaining, startAfter);
     }
 
     public FaultRule forMethod(String httpMethod) {
-        return new FaultRule(system, endpoint, httpMethod, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining);
+        return new FaultRule(system, endpoint, httpMethod, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining, startAfter);
     }
 
     public FaultRule times(long count) {
-        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, count);
+        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, count, startAfter);
+    }
+
+    /** The rule starts after {@code count} matching requests went through untouched. */
+    public FaultRule after(long count) {
+        return new FaultRule(system, endpoint, method, latencyMs, errorRate, errorStatus, throttleRate, retryAfterSeconds, timeoutRate, timeoutMs, dropRate, malformedRate, partialFailureRate, remaining, count);
     }
 
     boolean matches(String requestSystem, String requestEndpoint, String requestMethod) {
