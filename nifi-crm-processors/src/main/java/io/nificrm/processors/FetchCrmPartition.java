@@ -173,7 +173,7 @@ public class FetchCrmPartition extends AbstractProcessor {
         }
 
         @Override
-        public void checkpoint(String cursor, int skip, boolean done) throws IOException {
+        public void checkpoint(String cursor, int skip, boolean done, String nextWindowCursor) throws IOException {
             long records = Long.parseLong(partition.getAttribute(RECORDS) == null ? "0" : partition.getAttribute(RECORDS));
             if (batch != null) {
                 records += batch.count();

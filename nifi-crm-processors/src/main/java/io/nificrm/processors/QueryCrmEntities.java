@@ -313,7 +313,7 @@ public class QueryCrmEntities extends AbstractProcessor implements VerifiablePro
         }
 
         @Override
-        public void checkpoint(String cursor, int skip, boolean done) throws IOException {
+        public void checkpoint(String cursor, int skip, boolean done, String nextWindowCursor) throws IOException {
             emit(live, REL_SUCCESS);
             emit(deleted, REL_DELETED);
             live = null;
@@ -328,7 +328,7 @@ public class QueryCrmEntities extends AbstractProcessor implements VerifiablePro
                 session.adjustCounter(settings.incremental() ? "Windows Completed" : "Loads Completed", 1, false);
                 getLogger().info("{} load {} of {} completed: {} records in {} FlowFiles", settings.incremental() ? "Incremental" : "Full",
                         position.loadId, settings.object(), position.records, position.index);
-                position.complete();
+                position.complete(settings.incremental() ? nextWindowCursor : null);
             }
             session.setState(position.toState(), Scope.CLUSTER);
             session.commitAsync();

@@ -169,6 +169,43 @@ class IncrementalLoadTest {
         assertTrue(restarted.getStateManager().getState(Scope.CLUSTER).toMap().get("load.id") == null, "the completed load cleared its position");
     }
 
+    @Test
+    void dataverseChangeTrackingCarriesDeletesFromWindowToWindowWithoutRereading() throws Exception {
+        sim.seed("dynamics", SeedConfig.ofContacts(600));
+        ObjectStore dv = sim.dynamics().store("contact").orElseThrow();
+        TestRunner runner = TestRunners.newTestRunner(QueryCrmEntities.class);
+        TestServices.dynamics(runner, sim);
+        TestServices.json(runner);
+        runner.setProperty(CrmProperties.CONNECTION_SERVICE, TestServices.DYNAMICS);
+        runner.setProperty(QueryCrmEntities.OBJECT, "contact");
+        runner.setProperty(QueryCrmEntities.FIELDS, "lastname");
+        runner.setProperty(QueryCrmEntities.LOAD_MODE, QueryCrmEntities.INCREMENTAL);
+        runner.setProperty(QueryCrmEntities.AGE_DELAY, "0 sec");
+        runner.setProperty(CrmProperties.RECORD_WRITER, TestServices.WRITER);
+        runner.run(1, false, true);
+        assertEquals(dv.count(false), FirstSliceTest.records(runner, QueryCrmEntities.REL_SUCCESS));
+
+        List<SimRecord> all = dv.stream().toList();
+        pause();
+        dv.update(all.get(0).id(), Map.of("lastname", "Changed"));
+        dv.create(Map.of("lastname", "Created"));
+        dv.delete(all.get(1).id());
+        dv.delete(all.get(2).id());
+        pause();
+        runner.clearTransferState();
+        runner.run(1, false, true);
+        Set<String> changed = new HashSet<>();
+        for (MockFlowFile flowFile : runner.getFlowFilesForRelationship(QueryCrmEntities.REL_SUCCESS)) {
+            JSON.readTree(flowFile.toByteArray()).forEach(r -> changed.add(r.path("lastname").asText()));
+        }
+        assertEquals(Set.of("Changed", "Created"), changed, "the second window reads only the changes");
+        Set<String> deletedIds = new HashSet<>();
+        for (MockFlowFile flowFile : runner.getFlowFilesForRelationship(QueryCrmEntities.REL_DELETED)) {
+            JSON.readTree(flowFile.toByteArray()).forEach(r -> deletedIds.add(r.path("contactid").asText()));
+        }
+        assertEquals(Set.of(all.get(1).id(), all.get(2).id()), deletedIds);
+    }
+
     private TestRunner fullLoad() throws Exception {
         TestRunner runner = incremental();
         runner.setProperty(QueryCrmEntities.LOAD_MODE, QueryCrmEntities.FULL);

@@ -1,5 +1,6 @@
 package io.nificrm.processors;
 
+import io.nificrm.services.dynamics.DynamicsConnectionService;
 import io.nificrm.services.hubspot.HubSpotConnectionService;
 import io.nificrm.services.salesforce.SalesforceConnectionService;
 import io.nificrm.simulator.CrmSimulator;
@@ -13,6 +14,7 @@ import org.apache.nifi.util.TestRunner;
 final class TestServices {
     static final String SALESFORCE = "salesforce";
     static final String HUBSPOT = "hubspot";
+    static final String DYNAMICS = "dynamics";
     static final String READER = "reader";
     static final String WRITER = "writer";
 
@@ -34,6 +36,18 @@ final class TestServices {
         runner.addControllerService(HUBSPOT, service);
         runner.setProperty(service, HubSpotConnectionService.BASE_URL, sim.baseUrl());
         runner.setProperty(service, HubSpotConnectionService.ACCESS_TOKEN, SimulatorCredentials.HUBSPOT_PRIVATE_APP_TOKEN);
+        runner.enableControllerService(service);
+        return service;
+    }
+
+    static DynamicsConnectionService dynamics(TestRunner runner, CrmSimulator sim) throws InitializationException {
+        DynamicsConnectionService service = new DynamicsConnectionService();
+        runner.addControllerService(DYNAMICS, service);
+        runner.setProperty(service, DynamicsConnectionService.ENVIRONMENT_URL, sim.baseUrl());
+        runner.setProperty(service, DynamicsConnectionService.TENANT_ID, SimulatorCredentials.DYNAMICS_TENANT_ID);
+        runner.setProperty(service, DynamicsConnectionService.CLIENT_ID, SimulatorCredentials.DYNAMICS_CLIENT_ID);
+        runner.setProperty(service, DynamicsConnectionService.CLIENT_SECRET, SimulatorCredentials.DYNAMICS_CLIENT_SECRET);
+        runner.setProperty(service, DynamicsConnectionService.TOKEN_URL, sim.baseUrl() + "/{tenant}/oauth2/v2.0/token");
         runner.enableControllerService(service);
         return service;
     }

@@ -20,6 +20,7 @@ public final class LoadPosition {
     static final String WINDOW_FROM = "window.from";
     static final String WINDOW_UNTIL = "window.until";
     static final String EMITTED = "emitted";
+    static final String NEXT_WINDOW_CURSOR = "next.window.cursor";
 
     public String loadId;
     public String cursor;
@@ -32,6 +33,8 @@ public final class LoadPosition {
     public Instant windowFrom;
     public Instant windowUntil;
     public EmittedRecords emitted = new EmittedRecords();
+    /** The system's change-tracking hand-over from the last window, to start the next one with (usually null). */
+    public String nextWindowCursor;
 
     public static LoadPosition from(Map<String, String> state) {
         LoadPosition p = new LoadPosition();
@@ -44,6 +47,7 @@ public final class LoadPosition {
         p.windowFrom = instant(state.get(WINDOW_FROM));
         p.windowUntil = instant(state.get(WINDOW_UNTIL));
         p.emitted = EmittedRecords.parse(state.get(EMITTED));
+        p.nextWindowCursor = state.get(NEXT_WINDOW_CURSOR);
         return p;
     }
 
@@ -55,7 +59,8 @@ public final class LoadPosition {
     /** Starts a new load or window. */
     public void begin(Instant from, Instant until) {
         loadId = UUID.randomUUID().toString();
-        cursor = null;
+        cursor = nextWindowCursor;
+        nextWindowCursor = null;
         skip = 0;
         records = 0;
         index = 0;
@@ -63,8 +68,9 @@ public final class LoadPosition {
         windowUntil = until;
     }
 
-    /** Ends the load; for a window, its end becomes the watermark. */
-    public void complete() {
+    /** Ends the load; for a window, its end becomes the watermark and the hand-over is kept for the next one. */
+    public void complete(String handOver) {
+        nextWindowCursor = handOver;
         if (windowUntil != null) {
             watermark = windowUntil;
         }
@@ -87,6 +93,7 @@ public final class LoadPosition {
         put(map, WINDOW_UNTIL, windowUntil == null ? null : windowUntil.toString());
         String emittedText = emitted.serialize();
         put(map, EMITTED, emittedText.isEmpty() ? null : emittedText);
+        put(map, NEXT_WINDOW_CURSOR, nextWindowCursor);
         return map;
     }
 

@@ -27,9 +27,10 @@ public final class PageStreamer {
 
         /**
          * Emits what was written and saves the position: the next record is record {@code skip} of the page read with
-         * {@code cursor}; {@code done} means the query has no records left.
+         * {@code cursor}; {@code done} means the query has no records left, and then {@code nextWindowCursor} is the
+         * system's change-tracking hand-over for the next window (usually null).
          */
-        void checkpoint(String cursor, int skip, boolean done) throws IOException;
+        void checkpoint(String cursor, int skip, boolean done, String nextWindowCursor) throws IOException;
     }
 
     /**
@@ -47,9 +48,9 @@ public final class PageStreamer {
                 if (handler.accept(records.get(i), page.schema())) {
                     boolean pageDone = i + 1 == records.size();
                     if (!pageDone) {
-                        handler.checkpoint(current, i + 1, false);
+                        handler.checkpoint(current, i + 1, false, null);
                     } else {
-                        handler.checkpoint(page.nextCursor(), 0, page.isLast());
+                        handler.checkpoint(page.nextCursor(), 0, page.isLast(), page.isLast() ? page.nextWindowCursor() : null);
                         if (page.isLast()) {
                             return true;
                         }
@@ -59,7 +60,7 @@ public final class PageStreamer {
             current = page.nextCursor();
             from = 0;
             if (page.isLast()) {
-                handler.checkpoint(null, 0, true);
+                handler.checkpoint(null, 0, true, page.nextWindowCursor());
                 return true;
             }
         }

@@ -29,7 +29,8 @@ import java.util.StringJoiner;
  *   <li>{@code {"m":"q","next":<nextLink>,"id":<last id>,"mod":<last modifiedon>}} — keyset mode;</li>
  *   <li>{@code {"m":"t","phase":"full"|"delta","next":<nextLink>,"base":<delta link the phase started from>,"w":<window>}}
  *       — inside a change-tracking read;</li>
- *   <li>{@code {"m":"d","delta":<deltaLink>,"w":<window>}} — the end of a change-tracking read: "changes since here".</li>
+ *   <li>{@code {"m":"d","delta":<deltaLink>,"w":<window>}} — the end of a change-tracking read: "changes since here",
+ *       handed over as {@link CrmPage#nextWindowCursor()} of the last page, to start the next window with.</li>
  * </ul>
  */
 final class DynamicsReader {
@@ -254,16 +255,16 @@ final class DynamicsReader {
         }
         String nextLink = page.path("@odata.nextLink").asText(null);
         String deltaLink = page.path("@odata.deltaLink").asText(null);
-        ObjectNode next = null;
         if (nextLink != null) {
-            next = Cursors.newCursor().put("m", "t").put("phase", phase).put("next", nextLink).put("w", window);
+            ObjectNode next = Cursors.newCursor().put("m", "t").put("phase", phase).put("next", nextLink).put("w", window);
             if (base != null) {
                 next.put("base", base);
             }
-        } else if (deltaLink != null) {
-            next = Cursors.newCursor().put("m", "d").put("delta", deltaLink).put("w", window);
+            return new CrmPage(factory.schema(), records, Cursors.encode(next));
         }
-        return new CrmPage(factory.schema(), records, next == null ? null : Cursors.encode(next));
+        String handOver = deltaLink == null ? null
+                : Cursors.encode(Cursors.newCursor().put("m", "d").put("delta", deltaLink).put("w", window));
+        return new CrmPage(factory.schema(), records, null, handOver);
     }
 
     /** Whether a row's modifiedon lies before {@code from}; rows without a readable one are kept. */

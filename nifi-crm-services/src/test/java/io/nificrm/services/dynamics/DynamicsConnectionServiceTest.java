@@ -120,7 +120,7 @@ class DynamicsConnectionServiceTest {
         return store(table).stream().filter(r -> !r.deleted()).toList();
     }
 
-    /** Every page of a query from its cursor to the end, and the last non-null cursor seen. */
+    /** Every page of a query from its cursor to the end, and where to continue: the change-tracking hand-over, else the last cursor. */
     private record Read(List<Record> records, List<CrmPage> pages, String lastCursor) {
         List<String> ids(String idField) {
             return records.stream().map(r -> r.getAsString(idField)).toList();
@@ -145,7 +145,8 @@ class DynamicsConnectionServiceTest {
                 fail("the query does not end");
             }
         } while (cursor != null);
-        return new Read(records, pages, last);
+        String handOver = pages.get(pages.size() - 1).nextWindowCursor();
+        return new Read(records, pages, handOver != null ? handOver : last);
     }
 
     private static Record record(Map<String, Object> values) {
