@@ -9,7 +9,9 @@ import java.util.TreeMap;
  */
 public final class Bench {
     /** Benchmark name → its class. */
-    private static final Map<String, String> BENCHMARKS = new TreeMap<>(Map.of());
+    private static final Map<String, String> BENCHMARKS = new TreeMap<>(Map.of(
+            "dedup", "io.nificrm.bench.dedup.DedupBenchmark",
+            "services", "io.nificrm.bench.ServicesBenchmark"));
 
     private Bench() {
     }

