@@ -11,6 +11,7 @@ public final class Bench {
     /** Benchmark name → its class. */
     private static final Map<String, String> BENCHMARKS = new TreeMap<>(Map.of(
             "dedup", "io.nificrm.bench.dedup.DedupBenchmark",
+            "planner", "io.nificrm.bench.planner.PlannerBenchmark",
             "services", "io.nificrm.bench.ServicesBenchmark"));
 
     private Bench() {

@@ -9,12 +9,22 @@ import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
 import io.nificrm.processors.common.RecordRouter;
 import io.nificrm.processors.common.WriteOutcomeFields;
+import io.nificrm.processors.upsert.DryRun;
+import io.nificrm.processors.upsert.ParentIdCache;
+import io.nificrm.processors.upsert.ParentReference;
+import io.nificrm.processors.upsert.ReferenceResolver;
+import org.apache.nifi.annotation.behavior.DynamicProperty;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.lifecycle.OnScheduled;
+import org.apache.nifi.components.ValidationContext;
+import org.apache.nifi.components.ValidationResult;
+import org.apache.nifi.components.Validator;
+import org.apache.nifi.distributed.cache.client.DistributedMapCacheClient;
 import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.expression.ExpressionLanguageScope;
@@ -59,7 +69,13 @@ import java.util.concurrent.TimeUnit;
         @WritesAttribute(attribute = "record.count", description = "Records in the FlowFile"),
         @WritesAttribute(attribute = CrmAttributes.ERROR_CODE, description = "On 'failure' when the input could not be read: MALFORMED_INPUT"),
         @WritesAttribute(attribute = CrmAttributes.ERROR_MESSAGE, description = "On 'failure' when the input could not be read: why")})
-@SeeAlso({QueryCrmEntities.class})
+@DynamicProperty(name = "A reference field of the records", value = "<parent object>.<parent external-id field>",
+        description = "Resolves a reference before writing: the field holds the parent's SOURCE id, which the parent was written "
+                + "with into its external-id field; the parent is looked up there (or found in the cache filled by the parents' "
+                + "own upsert) and the field gets the parent's TARGET id. E.g. associations.companies = companies.source_id "
+                + "(HubSpot), account_id = accounts.source_id (JDBC). Salesforce and Dataverse resolve 'Account.External_Id__c' "
+                + "and 'parentcustomerid.nificrm_sourceid' fields natively and need no property.")
+@SeeAlso({QueryCrmEntities.class, MapCrmFields.class})
 public class UpsertCrmRecords extends AbstractProcessor {
 
     static final AllowableValue UPSERT = new AllowableValue("upsert", "Upsert", "Update the record whose key field matches, or create it.");
@@ -94,6 +110,34 @@ public class UpsertCrmRecords extends AbstractProcessor {
             .addValidator(StandardValidators.POSITIVE_INTEGER_VALIDATOR)
             .build();
 
+    static final PropertyDescriptor DRY_RUN = new PropertyDescriptor.Builder()
+            .name("Dry Run")
+            .description("Check the records against the target's describe and look up which already exist, and report each as "
+                    + "would_create, would_update or a rejection with its reason, without writing anything.")
+            .required(true)
+            .allowableValues("true", "false")
+            .defaultValue("false")
+            .build();
+
+    static final PropertyDescriptor MISSING_PARENT = new PropertyDescriptor.Builder()
+            .name("Missing Parent")
+            .description("Where a record goes when a reference cannot be resolved because its parent is not in the target: "
+                    + "'failure' when parents are always written first (a missing one is an error), 'retry' when parents may "
+                    + "arrive later (continuous sync).")
+            .required(true)
+            .allowableValues("failure", "retry")
+            .defaultValue("failure")
+            .build();
+
+    static final PropertyDescriptor REFERENCE_CACHE = new PropertyDescriptor.Builder()
+            .name("Reference Cache")
+            .description("Optional Distributed Map Cache shared by the processors of a migration: each upsert records the target "
+                    + "id of every record it wrote (by object and key value), so children written later, on any node, resolve "
+                    + "their parents without a lookup. Without it, each processor keeps its own in-memory cache.")
+            .required(false)
+            .identifiesControllerService(DistributedMapCacheClient.class)
+            .build();
+
     static final Relationship REL_SUCCESS = new Relationship.Builder().name("success")
             .description("Records the target accepted, with crm_outcome and crm_target_id").build();
     static final Relationship REL_FAILURE = new Relationship.Builder().name("failure")
@@ -104,11 +148,46 @@ public class UpsertCrmRecords extends AbstractProcessor {
                     + "back with back-pressure").build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(CrmProperties.CONNECTION_SERVICE, OBJECT, OPERATION,
-            KEY_FIELD, CrmProperties.RECORD_READER, CrmProperties.RECORD_WRITER, BATCH_SIZE);
+            KEY_FIELD, CrmProperties.RECORD_READER, CrmProperties.RECORD_WRITER, BATCH_SIZE, DRY_RUN, MISSING_PARENT, REFERENCE_CACHE);
+
+    /** Parent target ids, shared by the tasks of this processor (and through Reference Cache, by the cluster). */
+    private volatile ParentIdCache parentIds;
+    private volatile ReferenceResolver references;
 
     @Override
     protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
         return PROPERTIES;
+    }
+
+    @Override
+    protected PropertyDescriptor getSupportedDynamicPropertyDescriptor(String name) {
+        return new PropertyDescriptor.Builder()
+                .name(name)
+                .description("Resolves reference field '" + name + "' by looking its value up in <parent object>.<external-id field>")
+                .dynamic(true)
+                .addValidator(REFERENCE_VALIDATOR)
+                .build();
+    }
+
+    private static final Validator REFERENCE_VALIDATOR = (subject, input, context) -> {
+        try {
+            ParentReference.parse(subject, input);
+            return new ValidationResult.Builder().subject(subject).input(input).valid(true).build();
+        } catch (IllegalArgumentException e) {
+            return new ValidationResult.Builder().subject(subject).input(input).valid(false).explanation(e.getMessage()).build();
+        }
+    };
+
+    @OnScheduled
+    public void setUpReferences(ProcessContext context) {
+        parentIds = new ParentIdCache(200_000, context.getProperty(REFERENCE_CACHE).asControllerService(DistributedMapCacheClient.class));
+        List<ParentReference> parsed = new java.util.ArrayList<>();
+        context.getProperties().forEach((descriptor, value) -> {
+            if (descriptor.isDynamic()) {
+                parsed.add(ParentReference.parse(descriptor.getName(), value));
+            }
+        });
+        references = new ReferenceResolver(parsed, parentIds, "retry".equals(context.getProperty(MISSING_PARENT).getValue()));
     }
 
     @Override
@@ -146,7 +225,7 @@ public class UpsertCrmRecords extends AbstractProcessor {
             RecordSchema failureSchema = WriteOutcomeFields.extend(inputSchema, true);
             router.declare(REL_SUCCESS, successSchema).declare(REL_FAILURE, failureSchema).declare(REL_RETRY, failureSchema);
             Writer writer = new Writer(service, router, new CrmWriteRequest(object, operation, keyField, List.of()), successSchema,
-                    failureSchema, tally);
+                    failureSchema, tally, context.getProperty(DRY_RUN).asBoolean());
             List<Record> batch = new ArrayList<>(batchSize);
             Record record;
             while ((record = reader.nextRecord()) != null) {
@@ -165,7 +244,7 @@ public class UpsertCrmRecords extends AbstractProcessor {
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         FlowFile success = outputs.get(REL_SUCCESS);
-        if (success != null) {
+        if (success != null && !context.getProperty(DRY_RUN).asBoolean()) {
             session.getProvenanceReporter().send(success, service.transitUri(object),
                     operation.name().toLowerCase() + " of " + tally.count(REL_SUCCESS) + " records", millis);
         }
@@ -237,15 +316,17 @@ public class UpsertCrmRecords extends AbstractProcessor {
         private final RecordSchema successSchema;
         private final RecordSchema failureSchema;
         private final Tally tally;
+        private final boolean dryRun;
 
         Writer(CrmConnectionService service, RecordRouter router, CrmWriteRequest template, RecordSchema successSchema,
-               RecordSchema failureSchema, Tally tally) {
+               RecordSchema failureSchema, Tally tally, boolean dryRun) {
             this.service = service;
             this.router = router;
             this.template = template;
             this.successSchema = successSchema;
             this.failureSchema = failureSchema;
             this.tally = tally;
+            this.dryRun = dryRun;
         }
 
         void write(List<Record> batch) throws IOException {
@@ -254,11 +335,7 @@ public class UpsertCrmRecords extends AbstractProcessor {
             }
             List<CrmWriteResult> results;
             try {
-                results = service.write(new CrmWriteRequest(template.object(), template.operation(), template.keyField(), batch));
-                if (results.size() != batch.size()) {
-                    throw new CrmException(CrmException.Reason.MALFORMED_RESPONSE, "The connection service returned "
-                            + results.size() + " results for " + batch.size() + " records");
-                }
+                results = dryRun ? DryRun.evaluate(service, request(batch)) : resolveAndWrite(batch);
             } catch (CrmException e) {
                 getLogger().warn("Writing {} records to {} failed as a whole ({}): {}", batch.size(), template.object(), e.reason(), e.getMessage());
                 CrmWriteResult failed = WriteOutcomeFields.resultOf(e);
@@ -268,8 +345,49 @@ public class UpsertCrmRecords extends AbstractProcessor {
                 CrmWriteResult result = results.get(i);
                 Relationship relationship = result.isSuccess() ? REL_SUCCESS : result.transientFailure() ? REL_RETRY : REL_FAILURE;
                 RecordSchema schema = result.isSuccess() ? successSchema : failureSchema;
-                router.route(relationship, WriteOutcomeFields.withResult(batch.get(i), schema, result));
+                router.route(relationship, WriteOutcomeFields.withResult(batch.get(i), schema, result, dryRun));
                 tally.add(relationship, result);
+            }
+        }
+
+        private CrmWriteRequest request(List<Record> records) {
+            return new CrmWriteRequest(template.object(), template.operation(), template.keyField(), records);
+        }
+
+        /** Resolves references, writes the records whose parents were found, and remembers what was written. */
+        private List<CrmWriteResult> resolveAndWrite(List<Record> batch) {
+            List<java.util.Optional<CrmWriteResult>> unresolved = references.resolve(service, batch);
+            List<Record> ready = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                if (unresolved.get(i).isEmpty()) {
+                    ready.add(batch.get(i));
+                }
+            }
+            List<CrmWriteResult> written = ready.isEmpty() ? List.of() : service.write(request(ready));
+            if (written.size() != ready.size()) {
+                throw new CrmException(CrmException.Reason.MALFORMED_RESPONSE, "The connection service returned "
+                        + written.size() + " results for " + ready.size() + " records");
+            }
+            List<CrmWriteResult> results = new ArrayList<>(batch.size());
+            int next = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                CrmWriteResult result = unresolved.get(i).orElse(null);
+                if (result == null) {
+                    result = written.get(next++);
+                    remember(batch.get(i), result);
+                }
+                results.add(result);
+            }
+            return results;
+        }
+
+        /** A written record may be the parent of records written later: keep its target id by its key value. */
+        private void remember(Record record, CrmWriteResult result) {
+            if (result.isSuccess() && result.targetId() != null && template.keyField() != null) {
+                Object key = record.getValue(template.keyField());
+                if (key != null && !key.toString().isBlank()) {
+                    parentIds.put(template.object(), key.toString().trim(), result.targetId());
+                }
             }
         }
     }

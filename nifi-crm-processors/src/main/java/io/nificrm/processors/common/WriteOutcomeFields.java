@@ -49,8 +49,14 @@ public final class WriteOutcomeFields {
     }
 
     public static Record withResult(Record record, RecordSchema schema, CrmWriteResult result) {
+        return withResult(record, schema, result, false);
+    }
+
+    /** With {@code dryRun}, outcomes read "would_created", "would_updated"...: nothing was written. */
+    public static Record withResult(Record record, RecordSchema schema, CrmWriteResult result, boolean dryRun) {
         Map<String, Object> values = new LinkedHashMap<>(record.toMap());
-        values.put(OUTCOME, result.outcome().name().toLowerCase());
+        String outcome = result.outcome().name().toLowerCase();
+        values.put(OUTCOME, dryRun && result.isSuccess() ? "would_" + outcome.replaceAll("d$", "") : outcome);
         values.put(TARGET_ID, result.targetId());
         if (!result.isSuccess()) {
             values.put(ERROR_CODE, result.errorCode());

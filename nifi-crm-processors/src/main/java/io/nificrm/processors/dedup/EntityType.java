@@ -5,17 +5,12 @@ import java.util.Locale;
 
 /** What the records describe: people (contacts, leads) or companies (accounts). */
 public enum EntityType {
-    PERSON(List.of(BlockingKey.EMAIL, BlockingKey.PHONE, BlockingKey.NAME)),
-    COMPANY(List.of(BlockingKey.DOMAIN, BlockingKey.COMPANY_NAME, BlockingKey.PHONE));
+    PERSON, COMPANY;
 
-    private final List<BlockingKey> defaultKeys;
-
-    EntityType(List<BlockingKey> defaultKeys) {
-        this.defaultKeys = defaultKeys;
-    }
-
+    /** The blocking keys used when none are configured. */
     public List<BlockingKey> defaultKeys() {
-        return defaultKeys;
+        return this == PERSON ? List.of(BlockingKey.EMAIL, BlockingKey.PHONE, BlockingKey.NAME)
+                : List.of(BlockingKey.DOMAIN, BlockingKey.COMPANY_NAME, BlockingKey.PHONE);
     }
 
     public String value() {

@@ -32,7 +32,6 @@ public final class Features {
     /** Position of the record's source in the Source Priority list (0 = highest), or {@link Byte#MAX_VALUE}. */
     final byte sourceRank;
 
-    @SuppressWarnings("checkstyle:ParameterNumber")
     public Features(String id, String email, long[] phones, String first, String last, String company, String domain,
                     String street, String city, String country, long modified, int completeness, int sourceRank) {
         this.id = id;

@@ -26,11 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * open or auto-commit off is recorded as a violation, so the tests see connection-state leaks. Failures can be injected.
  */
 public class TestDbcpService extends AbstractControllerService implements DBCPService {
-    static final PropertyDescriptor URL = new PropertyDescriptor.Builder().name("URL").required(true)
+    public static final PropertyDescriptor URL = new PropertyDescriptor.Builder().name("URL").required(true)
             .addValidator(StandardValidators.NON_EMPTY_VALIDATOR).build();
-    static final PropertyDescriptor USER = new PropertyDescriptor.Builder().name("User").required(true)
+    public static final PropertyDescriptor USER = new PropertyDescriptor.Builder().name("User").required(true)
             .addValidator(StandardValidators.NON_EMPTY_VALIDATOR).build();
-    static final PropertyDescriptor PASSWORD = new PropertyDescriptor.Builder().name("Password").required(false).sensitive(true)
+    public static final PropertyDescriptor PASSWORD = new PropertyDescriptor.Builder().name("Password").required(false).sensitive(true)
             .addValidator(StandardValidators.NON_EMPTY_VALIDATOR).build();
 
     private final Queue<Connection> idle = new ConcurrentLinkedQueue<>();
