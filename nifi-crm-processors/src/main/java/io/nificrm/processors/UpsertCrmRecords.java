@@ -150,8 +150,8 @@ public class UpsertCrmRecords extends AbstractProcessor {
     private static final List<PropertyDescriptor> PROPERTIES = List.of(CrmProperties.CONNECTION_SERVICE, OBJECT, OPERATION,
             KEY_FIELD, CrmProperties.RECORD_READER, CrmProperties.RECORD_WRITER, BATCH_SIZE, DRY_RUN, MISSING_PARENT, REFERENCE_CACHE);
 
-    /** Parent target ids, shared by the tasks of this processor (and through Reference Cache, by the cluster). */
-    private volatile ParentIdCache parentIds;
+    /** Parent target ids, shared by the tasks of this processor across restarts (and through Reference Cache, by the cluster). */
+    private final ParentIdCache parentIds = new ParentIdCache(200_000);
     private volatile ReferenceResolver references;
 
     @Override
@@ -180,7 +180,7 @@ public class UpsertCrmRecords extends AbstractProcessor {
 
     @OnScheduled
     public void setUpReferences(ProcessContext context) {
-        parentIds = new ParentIdCache(200_000, context.getProperty(REFERENCE_CACHE).asControllerService(DistributedMapCacheClient.class));
+        parentIds.share(context.getProperty(REFERENCE_CACHE).asControllerService(DistributedMapCacheClient.class));
         List<ParentReference> parsed = new java.util.ArrayList<>();
         context.getProperties().forEach((descriptor, value) -> {
             if (descriptor.isDynamic()) {

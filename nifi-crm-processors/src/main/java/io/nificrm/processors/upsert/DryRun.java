@@ -51,7 +51,7 @@ public final class DryRun {
         }
         List<String> unknown = new ArrayList<>();
         for (String name : record.getSchema().getFieldNames()) {
-            if (!name.startsWith("crm_") && name.indexOf('.') < 0 && schema.field(name).isEmpty()) {
+            if (!name.startsWith("crm_") && name.indexOf('.') < 0 && schema.field(name).isEmpty() && record.getValue(name) != null) {
                 unknown.add(name);
             }
         }

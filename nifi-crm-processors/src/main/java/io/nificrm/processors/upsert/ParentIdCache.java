@@ -18,16 +18,20 @@ public final class ParentIdCache {
     private static final Deserializer<String> FROM_UTF8 = bytes -> bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
 
     private final Map<String, String> local;
-    private final DistributedMapCacheClient shared;
+    private volatile DistributedMapCacheClient shared;
 
-    public ParentIdCache(int capacity, DistributedMapCacheClient shared) {
+    public ParentIdCache(int capacity) {
         this.local = new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
                 return size() > capacity;
             }
         };
-        this.shared = shared;
+    }
+
+    /** Backs the cache with a Distributed Map Cache (or none). */
+    public void share(DistributedMapCacheClient client) {
+        this.shared = client;
     }
 
     private static String key(String object, String sourceId) {
@@ -42,11 +46,12 @@ public final class ParentIdCache {
                 return hit;
             }
         }
-        if (shared == null) {
+        DistributedMapCacheClient client = shared;
+        if (client == null) {
             return null;
         }
         try {
-            String value = shared.get(key, UTF8, FROM_UTF8);
+            String value = client.get(key, UTF8, FROM_UTF8);
             if (value != null) {
                 synchronized (local) {
                     local.put(key, value);
@@ -63,9 +68,10 @@ public final class ParentIdCache {
         synchronized (local) {
             local.put(key, targetId);
         }
-        if (shared != null) {
+        DistributedMapCacheClient client = shared;
+        if (client != null) {
             try {
-                shared.put(key, targetId, UTF8, UTF8);
+                client.put(key, targetId, UTF8, UTF8);
             } catch (IOException ignored) {
                 // Best effort: children fall back to a lookup in the target.
             }

@@ -39,7 +39,8 @@ final class HubSpotSchemas {
                     options.add(o.path("value").asText());
                 }
             }
-            boolean required = (contacts && name.equals("email")) || name.equals("dealname") || name.equals("dealstage");
+            // HubSpot creates contacts without an e-mail; deals need a name and a stage.
+            boolean required = name.equals("dealname") || name.equals("dealstage");
             fields.add(new CrmField(name, p.path("label").asText(name), type, required, unique, unique && !readOnly,
                     readOnly, 0, options, referenceTarget(name)));
         }

@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * Which fields of a record go to the target. Fields named {@code crm_*} are this bundle's bookkeeping and stay
  * home; read-only fields (ids, audit times) cannot be written and are left out; fields the target object does
- * not have are reported, so the record fails with their names instead of losing data silently.
+ * not have are reported when they hold a value, so the record fails with their names instead of losing data
+ * silently (a record schema is shared by a whole FlowFile, so a null in a field another record needed is no data).
  * Names with a dot ({@code Account.External_Id__c}) are references by external id and pass through.
  */
 public final class WriteFields {
@@ -41,7 +42,9 @@ public final class WriteFields {
             }
             CrmField field = schema.field(name).orElse(null);
             if (field == null) {
-                unknown.add(name);
+                if (entry.getValue() != null) {
+                    unknown.add(name);
+                }
             } else if (!field.readOnly() || keep.contains(name)) {
                 values.put(name, entry.getValue());
             }
