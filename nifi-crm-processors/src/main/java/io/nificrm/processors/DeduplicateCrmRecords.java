@@ -5,6 +5,7 @@ import io.nificrm.api.CrmException;
 import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
 import io.nificrm.processors.common.RecordRouter;
+import io.nificrm.processors.common.WholeFlowFileFailure;
 import io.nificrm.processors.dedup.BlockingKey;
 import io.nificrm.processors.dedup.CacheIndexStore;
 import io.nificrm.processors.dedup.DedupEngine;
@@ -647,7 +648,7 @@ public class DeduplicateCrmRecords extends AbstractProcessor {
         Tally tally = new Tally();
         try (InputStream in = session.read(flowFile);
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger());
-             RecordRouter router = new RecordRouter(session, flowFile, writerFactory, getLogger())) {
+             RecordRouter router = new RecordRouter(session, flowFile, writerFactory, getLogger(), "dedup")) {
             RecordSchema input = reader.getSchema();
             Schemas schemas = new Schemas(input, cfg.targetKeyField());
             router.declare(REL_GOLDEN, schemas.golden).declare(REL_DUPLICATES, schemas.duplicate)
@@ -817,8 +818,7 @@ public class DeduplicateCrmRecords extends AbstractProcessor {
     }
 
     private void failWhole(ProcessSession session, FlowFile flowFile, String code, String message) {
-        getLogger().error("Routing {} to failure: {}", flowFile, message);
-        session.transfer(session.putAllAttributes(flowFile, Map.of(CrmAttributes.ERROR_CODE, code, CrmAttributes.ERROR_MESSAGE, message)), REL_FAILURE);
+        WholeFlowFileFailure.route(session, flowFile, REL_FAILURE, "dedup", code, message, getLogger());
     }
 
     private static AllowableValue[] strategies() {

@@ -181,6 +181,8 @@ public class FetchCrmPartition extends AbstractProcessor {
                 attributes.put(CrmAttributes.SYSTEM, service.system());
                 attributes.put(CrmAttributes.OBJECT, object);
                 attributes.put(RECORDS, Long.toString(records));
+                attributes.put(CrmAttributes.STAGE, "read");
+                attributes.put(CrmAttributes.RELATIONSHIP, REL_SUCCESS.getName());
                 FlowFile out = batch.finish(attributes);
                 session.getProvenanceReporter().receive(out, service.transitUri(object), "Read " + batch.count()
                         + " records of a partition of " + object, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));

@@ -343,6 +343,8 @@ public class QueryCrmEntities extends AbstractProcessor implements VerifiablePro
             attributes.put(CrmAttributes.SYSTEM, settings.service().system());
             attributes.put(CrmAttributes.OBJECT, settings.object());
             attributes.put(CrmAttributes.LOAD_MODE, settings.incremental() ? "incremental" : "full");
+            attributes.put(CrmAttributes.STAGE, "read");
+            attributes.put(CrmAttributes.RELATIONSHIP, relationship.getName());
             attributes.put(CrmAttributes.LOAD_ID, position.loadId);
             attributes.put(CrmAttributes.LOAD_INDEX, Long.toString(position.index++));
             attributes.put(CrmAttributes.LOAD_RECORDS, Long.toString(position.records));

@@ -8,6 +8,7 @@ import io.nificrm.api.WriteOperation;
 import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
 import io.nificrm.processors.common.RecordRouter;
+import io.nificrm.processors.common.WholeFlowFileFailure;
 import io.nificrm.processors.common.WriteOutcomeFields;
 import io.nificrm.processors.upsert.DryRun;
 import io.nificrm.processors.upsert.ParentIdCache;
@@ -219,7 +220,7 @@ public class UpsertCrmRecords extends AbstractProcessor {
         Map<Relationship, FlowFile> outputs;
         try (InputStream in = session.read(flowFile);
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger());
-             RecordRouter router = new RecordRouter(session, flowFile, writerFactory, getLogger())) {
+             RecordRouter router = new RecordRouter(session, flowFile, writerFactory, getLogger(), "upsert")) {
             RecordSchema inputSchema = reader.getSchema();
             RecordSchema successSchema = WriteOutcomeFields.extend(inputSchema, false);
             RecordSchema failureSchema = WriteOutcomeFields.extend(inputSchema, true);
@@ -237,7 +238,8 @@ public class UpsertCrmRecords extends AbstractProcessor {
                 }
             }
             writer.write(batch);
-            outputs = router.finish(Map.of(CrmAttributes.SYSTEM, service.system(), CrmAttributes.OBJECT, object));
+            outputs = router.finish(Map.of(CrmAttributes.SYSTEM, service.system(), CrmAttributes.OBJECT, object),
+                    Map.of(REL_SUCCESS, tally.outcomeAttributes()));
         } catch (MalformedRecordException | SchemaNotFoundException | IOException e) {
             failWhole(session, flowFile, "MALFORMED_INPUT", "Record " + (tally.in + 1) + " of the input could not be read: " + e.getMessage());
             return;
@@ -257,9 +259,7 @@ public class UpsertCrmRecords extends AbstractProcessor {
     }
 
     private void failWhole(ProcessSession session, FlowFile flowFile, String code, String message) {
-        getLogger().error("Routing {} to failure: {}", flowFile, message);
-        FlowFile failed = session.putAllAttributes(flowFile, Map.of(CrmAttributes.ERROR_CODE, code, CrmAttributes.ERROR_MESSAGE, message));
-        session.transfer(failed, REL_FAILURE);
+        WholeFlowFileFailure.route(session, flowFile, REL_FAILURE, "upsert", code, message, getLogger());
     }
 
     /** Counts records per outcome and relationship. */
@@ -287,6 +287,17 @@ public class UpsertCrmRecords extends AbstractProcessor {
 
         long out() {
             return success + failure + retry;
+        }
+
+        /** crm.records.created / updated / unchanged / deleted for the success output. */
+        Map<String, String> outcomeAttributes() {
+            Map<String, String> attributes = new java.util.HashMap<>();
+            outcomes.forEach((outcome, n) -> {
+                if (outcome != CrmWriteResult.Outcome.FAILED) {
+                    attributes.put(CrmAttributes.OUTCOME_COUNT_PREFIX + outcome.name().toLowerCase(), Long.toString(n));
+                }
+            });
+            return attributes;
         }
 
         void report(ProcessSession session) {

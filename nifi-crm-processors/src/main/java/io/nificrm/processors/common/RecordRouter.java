@@ -29,6 +29,7 @@ public final class RecordRouter implements AutoCloseable {
     private final FlowFile parent;
     private final RecordSetWriterFactory writerFactory;
     private final ComponentLog log;
+    private final String stage;
     private final Map<Relationship, RecordSchema> schemas = new HashMap<>();
     private final Map<Relationship, Output> outputs = new LinkedHashMap<>();
     private boolean finished;
@@ -40,11 +41,16 @@ public final class RecordRouter implements AutoCloseable {
         long count;
     }
 
-    public RecordRouter(ProcessSession session, FlowFile parent, RecordSetWriterFactory writerFactory, ComponentLog log) {
+    /**
+     * @param stage what the processor does (read, map, dedup, upsert), written to {@code crm.stage} so a tracker
+     *              downstream can tell where records ended
+     */
+    public RecordRouter(ProcessSession session, FlowFile parent, RecordSetWriterFactory writerFactory, ComponentLog log, String stage) {
         this.session = session;
         this.parent = parent;
         this.writerFactory = writerFactory;
         this.log = log;
+        this.stage = stage;
     }
 
     /** The schema records routed to {@code relationship} are written with. Must be called before routing to it. */
@@ -92,10 +98,16 @@ public final class RecordRouter implements AutoCloseable {
     }
 
     /**
-     * Completes every child FlowFile: finishes its record set, adds {@code record.count}, {@code mime.type}, the
-     * writer's attributes and {@code extra}, and transfers it.
+     * Completes every child FlowFile: finishes its record set, adds {@code record.count}, {@code mime.type},
+     * {@code crm.stage}, {@code crm.relationship}, the writer's attributes and {@code extra}, and transfers it.
      */
     public Map<Relationship, FlowFile> finish(Map<String, String> extra) throws IOException {
+        return finish(extra, Map.of());
+    }
+
+    /** Like {@link #finish(Map)}, with attributes for the child of one relationship only. */
+    public Map<Relationship, FlowFile> finish(Map<String, String> extra, Map<Relationship, Map<String, String>> perRelationship)
+            throws IOException {
         Map<Relationship, FlowFile> done = new LinkedHashMap<>();
         for (var entry : outputs.entrySet()) {
             Output output = entry.getValue();
@@ -106,7 +118,10 @@ public final class RecordRouter implements AutoCloseable {
             Map<String, String> attributes = new HashMap<>(result.getAttributes());
             attributes.put("record.count", Long.toString(result.getRecordCount()));
             attributes.put(CoreAttributes.MIME_TYPE.key(), mimeType);
+            attributes.put(CrmAttributes.STAGE, stage);
+            attributes.put(CrmAttributes.RELATIONSHIP, entry.getKey().getName());
             attributes.putAll(extra);
+            attributes.putAll(perRelationship.getOrDefault(entry.getKey(), Map.of()));
             FlowFile child = session.putAllAttributes(output.flowFile, attributes);
             session.transfer(child, entry.getKey());
             done.put(entry.getKey(), child);
