@@ -11,7 +11,9 @@ public final class Bench {
     /** Benchmark name → its class. */
     private static final Map<String, String> BENCHMARKS = new TreeMap<>(Map.of(
             "dedup", "io.nificrm.bench.dedup.DedupBenchmark",
+            "mapping", "io.nificrm.bench.mapping.MappingBenchmark",
             "planner", "io.nificrm.bench.planner.PlannerBenchmark",
+            "fetch", "io.nificrm.bench.fetch.ParallelFetchBenchmark",
             "services", "io.nificrm.bench.ServicesBenchmark"));
 
     private Bench() {

@@ -9,6 +9,7 @@ import io.nificrm.processors.common.RecordRouter;
 import io.nificrm.processors.mapping.CompiledMapping;
 import io.nificrm.processors.mapping.MappingSpec;
 import io.nificrm.processors.mapping.MappingSpecs;
+import io.nificrm.processors.mapping.MappingSuggester;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
 import org.apache.nifi.annotation.behavior.SupportsBatching;
@@ -18,6 +19,8 @@ import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.lifecycle.OnScheduled;
+import org.apache.nifi.components.ConfigVerificationResult;
+import org.apache.nifi.components.ConfigVerificationResult.Outcome;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -25,10 +28,12 @@ import org.apache.nifi.components.resource.ResourceCardinality;
 import org.apache.nifi.components.resource.ResourceType;
 import org.apache.nifi.context.PropertyContext;
 import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.logging.ComponentLog;
 import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.VerifiableProcessor;
 import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.schema.access.SchemaNotFoundException;
 import org.apache.nifi.serialization.MalformedRecordException;
@@ -64,14 +69,16 @@ import java.util.stream.Collectors;
         + "domain), picklist value maps, nested fields, and PII masking, salted hashing or dropping. With a target connection "
         + "service, mapped values are validated against its describe (required, length, picklist, e-mail and phone format). "
         + "Valid records go to 'success'; invalid ones go to 'invalid' unchanged, with crm_invalid_fields and crm_invalid_reason "
-        + "added. Records in = success + invalid.")
+        + "added. Records in = success + invalid. Presets cover contacts, accounts and opportunities between Salesforce, HubSpot, "
+        + "Dynamics 365 and a plain PostgreSQL schema. Verification checks the mapping against the target (and source) describe "
+        + "and drafts mappings for unmapped target fields by matching names, labels, synonyms and types.")
 @WritesAttributes({
         @WritesAttribute(attribute = "record.count", description = "Records in the FlowFile"),
         @WritesAttribute(attribute = "crm.mapping", description = "Name of the mapping applied"),
         @WritesAttribute(attribute = CrmAttributes.ERROR_CODE, description = "On 'failure': MALFORMED_INPUT or UNKNOWN_SOURCE_FIELD"),
         @WritesAttribute(attribute = CrmAttributes.ERROR_MESSAGE, description = "On 'failure': why")})
 @SeeAlso({QueryCrmEntities.class, UpsertCrmRecords.class})
-public class MapCrmFields extends AbstractProcessor {
+public class MapCrmFields extends AbstractProcessor implements VerifiableProcessor {
 
     static final PropertyDescriptor MAPPING = new PropertyDescriptor.Builder()
             .name("Mapping")
@@ -83,7 +90,10 @@ public class MapCrmFields extends AbstractProcessor {
 
     static final PropertyDescriptor PRESET = new PropertyDescriptor.Builder()
             .name("Mapping Preset")
-            .description("A mapping shipped with the bundle, used when Mapping is empty.")
+            .description("A mapping shipped with the bundle, used when Mapping is empty: <source>-to-<target>-<object> for "
+                    + "contacts, accounts and opportunities between Salesforce, HubSpot and Dynamics 365 and from each to the "
+                    + "PostgreSQL schema in templates/postgres. Each preset's description names the UpsertCrmRecords Key Field "
+                    + "and reference properties to use.")
             .required(false)
             .allowableValues(MappingSpecs.presets().isEmpty() ? new String[]{"none"} : MappingSpecs.presets().toArray(String[]::new))
             .build();
@@ -99,6 +109,23 @@ public class MapCrmFields extends AbstractProcessor {
     static final PropertyDescriptor TARGET_OBJECT = new PropertyDescriptor.Builder()
             .name("Target Object")
             .description("The target object to validate against. Empty uses the mapping's target.object.")
+            .required(false)
+            .addValidator(org.apache.nifi.processor.util.StandardValidators.createRegexMatchingValidator(
+                    java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
+            .build();
+
+    static final PropertyDescriptor SOURCE_SERVICE = new PropertyDescriptor.Builder()
+            .name("Source Connection Service")
+            .description("The source CRM, used only when verifying the configuration: the mapping's source fields are checked "
+                    + "against the source object's describe, and mappings for unmapped target fields are suggested from it. "
+                    + "Records are never read through it.")
+            .required(false)
+            .identifiesControllerService(CrmConnectionService.class)
+            .build();
+
+    static final PropertyDescriptor SOURCE_OBJECT = new PropertyDescriptor.Builder()
+            .name("Source Object")
+            .description("The source object for verification. Empty uses the mapping's source.object.")
             .required(false)
             .addValidator(org.apache.nifi.processor.util.StandardValidators.createRegexMatchingValidator(
                     java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
@@ -125,7 +152,7 @@ public class MapCrmFields extends AbstractProcessor {
     static final String INVALID_REASON = "crm_invalid_reason";
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(MAPPING, PRESET, TARGET_SERVICE, TARGET_OBJECT,
-            PII_SALT, CrmProperties.RECORD_READER, CrmProperties.RECORD_WRITER);
+            SOURCE_SERVICE, SOURCE_OBJECT, PII_SALT, CrmProperties.RECORD_READER, CrmProperties.RECORD_WRITER);
 
     private volatile CompiledMapping mapping;
 
@@ -213,42 +240,129 @@ public class MapCrmFields extends AbstractProcessor {
         RecordReaderFactory readerFactory = context.getProperty(CrmProperties.RECORD_READER).asControllerService(RecordReaderFactory.class);
         RecordSetWriterFactory writerFactory = context.getProperty(CrmProperties.RECORD_WRITER).asControllerService(RecordSetWriterFactory.class);
         long in = 0;
+        String failureCode = null;
+        String failure = null;
         try (InputStream stream = session.read(flowFile);
              RecordReader reader = readerFactory.createRecordReader(flowFile, stream, getLogger());
-             RecordRouter router = new RecordRouter(session, flowFile, writerFactory, getLogger())) {
+             RecordRouter router = new RecordRouter(session, flowFile, writerFactory, getLogger(), "map")) {
             RecordSchema inputSchema = reader.getSchema();
             List<String> absent = compiled.sourceFields().stream().filter(f -> inputSchema.getField(f).isEmpty()).toList();
             if (!absent.isEmpty()) {
-                fail(session, flowFile, "UNKNOWN_SOURCE_FIELD", "Mapping " + compiled.name() + " reads field(s) " + absent
-                        + " that the input records do not have (they have " + inputSchema.getFieldNames() + ")");
-                return;
-            }
-            RecordSchema invalidSchema = withInvalidFields(inputSchema);
-            router.declare(REL_SUCCESS, compiled.outputSchema()).declare(REL_INVALID, invalidSchema);
-            Record record;
-            while ((record = reader.nextRecord()) != null) {
-                in++;
-                CompiledMapping.Result result = compiled.apply(record);
-                if (result.isValid()) {
-                    router.route(REL_SUCCESS, result.record());
-                } else {
-                    router.route(REL_INVALID, invalid(record, invalidSchema, result.violations()));
+                failureCode = "UNKNOWN_SOURCE_FIELD";
+                failure = "Mapping " + compiled.name() + " reads field(s) " + absent + " that the input records do not have "
+                        + "(they have " + inputSchema.getFieldNames() + ")";
+            } else {
+                RecordSchema invalidSchema = withInvalidFields(inputSchema);
+                router.declare(REL_SUCCESS, compiled.outputSchema()).declare(REL_INVALID, invalidSchema);
+                Record record;
+                while ((record = reader.nextRecord()) != null) {
+                    in++;
+                    CompiledMapping.Result result = compiled.apply(record);
+                    if (result.isValid()) {
+                        router.route(REL_SUCCESS, result.record());
+                    } else {
+                        router.route(REL_INVALID, invalid(record, invalidSchema, result.violations()));
+                    }
                 }
+                router.finish(Map.of("crm.mapping", compiled.name()));
+                long mapped = router.count(REL_SUCCESS);
+                session.adjustCounter("Records Mapped", mapped, false);
+                session.adjustCounter("Records Invalid", in - mapped, false);
             }
-            router.finish(Map.of("crm.mapping", compiled.name()));
-            long mapped = router.count(REL_SUCCESS);
-            session.adjustCounter("Records Mapped", mapped, false);
-            session.adjustCounter("Records Invalid", in - mapped, false);
         } catch (MalformedRecordException | SchemaNotFoundException | IOException e) {
-            fail(session, flowFile, "MALFORMED_INPUT", "Record " + (in + 1) + " of the input could not be read: " + e.getMessage());
+            // The reader's message may quote the content (personal data), so only its kind is reported.
+            failureCode = "MALFORMED_INPUT";
+            failure = "Record " + (in + 1) + " of the input could not be read (" + e.getClass().getSimpleName()
+                    + "); check that the Record Reader matches the content";
+        }
+        if (failure != null) {
+            getLogger().error("Routing {} to failure: {}", flowFile, failure);
+            session.transfer(session.putAllAttributes(flowFile, Map.of(CrmAttributes.ERROR_CODE, failureCode,
+                    CrmAttributes.ERROR_MESSAGE, failure)), REL_FAILURE);
             return;
         }
         session.remove(flowFile);
     }
 
-    private void fail(ProcessSession session, FlowFile flowFile, String code, String message) {
-        getLogger().error("Routing {} to failure: {}", flowFile, message);
-        session.transfer(session.putAllAttributes(flowFile, Map.of(CrmAttributes.ERROR_CODE, code, CrmAttributes.ERROR_MESSAGE, message)), REL_FAILURE);
+    // ---- verification ----
+
+    @Override
+    public List<ConfigVerificationResult> verify(ProcessContext context, ComponentLog verificationLogger, Map<String, String> attributes) {
+        List<ConfigVerificationResult> results = new ArrayList<>();
+        MappingSpec spec;
+        CompiledMapping plain;
+        try {
+            spec = readSpec(context);
+            plain = CompiledMapping.compile(spec, null, salt(context));
+            results.add(step("Parse mapping", Outcome.SUCCESSFUL, "Mapping " + plain.name() + " maps " + plain.targetFields().size()
+                    + " target field(s) from " + plain.sourceFields().size() + " source field(s)"));
+        } catch (IOException | IllegalArgumentException e) {
+            results.add(step("Parse mapping", Outcome.FAILED, e.getMessage()));
+            return results;
+        }
+        CrmObjectSchema target = describe(context, TARGET_SERVICE, TARGET_OBJECT, spec.target(), "target", "Describe target", results);
+        if (target != null) {
+            try {
+                CompiledMapping checked = CompiledMapping.compile(spec, target, salt(context));
+                List<String> missing = checked.unmappedRequiredTargets();
+                results.add(missing.isEmpty()
+                        ? step("Check target fields", Outcome.SUCCESSFUL, "All " + checked.targetFields().size() + " target fields exist in "
+                        + target.name() + " and accept what the mapping writes; every field it requires gets a value")
+                        : step("Check target fields", Outcome.FAILED, "The mapping gives no value to field(s) " + missing + " that "
+                        + target.name() + " requires on create"));
+            } catch (IllegalArgumentException e) {
+                results.add(step("Check target fields", Outcome.FAILED, e.getMessage()));
+            }
+        }
+        CrmObjectSchema source = describe(context, SOURCE_SERVICE, SOURCE_OBJECT, spec.source(), "source", "Describe source", results);
+        if (source != null) {
+            List<String> absent = plain.sourceFields().stream().filter(f -> source.field(f).isEmpty()).toList();
+            results.add(absent.isEmpty()
+                    ? step("Check source fields", Outcome.SUCCESSFUL, "All " + plain.sourceFields().size() + " source fields exist in " + source.name())
+                    : step("Check source fields", Outcome.FAILED, "The mapping reads field(s) " + absent + " that " + source.name()
+                    + " does not have"));
+        }
+        if (source == null || target == null) {
+            results.add(step("Suggest mapping", Outcome.SKIPPED, "Suggestions need both a Source and a Target Connection Service"));
+        } else {
+            String targetSystem = context.getProperty(TARGET_SERVICE).asControllerService(CrmConnectionService.class).system();
+            MappingSuggester.Draft draft = MappingSuggester.suggest(source, target, Set.copyOf(plain.targetFields()), targetSystem);
+            results.add(draft.fields().isEmpty()
+                    ? step("Suggest mapping", Outcome.SUCCESSFUL, "Nothing to suggest: no unmapped writable target field matches a source field"
+                    + (draft.unmatched().isEmpty() ? "" : " (unmatched: " + draft.unmatched() + ")"))
+                    : step("Suggest mapping", Outcome.SUCCESSFUL, "Suggested " + draft.fields().size() + " field mapping(s) for "
+                    + "unmapped target fields, to review and add to the mapping:\n" + draft.toJson()));
+        }
+        return results;
+    }
+
+    private static CrmObjectSchema describe(ProcessContext context, PropertyDescriptor serviceProperty, PropertyDescriptor objectProperty,
+                                            MappingSpec.Endpoint endpoint, String role, String stepName,
+                                            List<ConfigVerificationResult> results) {
+        CrmConnectionService service = context.getProperty(serviceProperty).asControllerService(CrmConnectionService.class);
+        if (service == null) {
+            results.add(step(stepName, Outcome.SKIPPED, "No " + serviceProperty.getName() + " is set"));
+            return null;
+        }
+        String object = context.getProperty(objectProperty).isSet() ? context.getProperty(objectProperty).getValue()
+                : endpoint == null ? null : endpoint.object();
+        if (object == null) {
+            results.add(step(stepName, Outcome.FAILED, "Neither " + objectProperty.getName() + " nor the mapping's " + role
+                    + ".object names the " + role + " object"));
+            return null;
+        }
+        try {
+            CrmObjectSchema schema = service.describe(object);
+            results.add(step(stepName, Outcome.SUCCESSFUL, service.system() + " " + object + " has " + schema.fields().size() + " fields"));
+            return schema;
+        } catch (CrmException e) {
+            results.add(step(stepName, Outcome.FAILED, "Cannot describe " + object + ": " + e.getMessage()));
+            return null;
+        }
+    }
+
+    private static ConfigVerificationResult step(String name, Outcome outcome, String explanation) {
+        return new ConfigVerificationResult.Builder().verificationStepName(name).outcome(outcome).explanation(explanation).build();
     }
 
     private static RecordSchema withInvalidFields(RecordSchema input) {

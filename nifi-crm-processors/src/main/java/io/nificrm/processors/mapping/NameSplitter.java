@@ -5,11 +5,13 @@ package io.nificrm.processors.mapping;
  * "Mary Ann van der Berg" → Mary Ann / van der Berg (lower-case particles belong to the last name).
  */
 final class NameSplitter {
+    private static final java.util.regex.Pattern BLANKS = java.util.regex.Pattern.compile("\\s+");
+
     private NameSplitter() {
     }
 
     static String part(String fullName, boolean first) {
-        String name = fullName.trim().replaceAll("\\s+", " ");
+        String name = BLANKS.matcher(fullName.trim()).replaceAll(" ");
         if (name.isEmpty()) {
             return null;
         }
