@@ -63,10 +63,11 @@ public final class CrmValues {
             case LocalDate l -> l;
             case Timestamp t -> t.toInstant().atZone(ZoneOffset.UTC).toLocalDate();
             case java.util.Date d -> Instant.ofEpochMilli(d.getTime()).atZone(ZoneOffset.UTC).toLocalDate();
+            case Number n -> Instant.ofEpochMilli(n.longValue()).atZone(ZoneOffset.UTC).toLocalDate();
             default -> {
                 String text = value.toString().trim();
-                yield text.length() > 10 ? parseInstant(text).atZone(ZoneOffset.UTC).toLocalDate()
-                        : text.matches("\\d{9,}") ? Instant.ofEpochMilli(Long.parseLong(text)).atZone(ZoneOffset.UTC).toLocalDate()
+                yield text.matches("-?\\d+") && text.length() != 8 ? Instant.ofEpochMilli(Long.parseLong(text)).atZone(ZoneOffset.UTC).toLocalDate()
+                        : text.length() > 10 ? parseInstant(text).atZone(ZoneOffset.UTC).toLocalDate()
                         : LocalDate.parse(text);
             }
         };

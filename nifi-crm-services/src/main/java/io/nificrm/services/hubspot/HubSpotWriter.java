@@ -155,8 +155,21 @@ final class HubSpotWriter {
                     continue;
                 }
                 ObjectNode properties = input.putObject("properties");
-                fields.values().forEach((name, value) -> properties.put(name,
-                        RecordValues.toText(value, schema.field(name).map(CrmField::type).orElse(null))));
+                String badField = null;
+                for (var field : fields.values().entrySet()) {
+                    try {
+                        properties.put(field.getKey(), RecordValues.toText(field.getValue(),
+                                schema.field(field.getKey()).map(CrmField::type).orElse(null)));
+                    } catch (RuntimeException e) {
+                        badField = field.getKey();
+                        break;
+                    }
+                }
+                if (badField != null) {
+                    results[i] = CrmWriteResult.rejected("INVALID_VALUE", "The value of " + badField
+                            + " does not fit its type in HubSpot object " + schema.name());
+                    continue;
+                }
             }
             String matchKey;
             switch (request.operation()) {

@@ -80,6 +80,11 @@ final class SalesforceBulk {
                 results[i] = CrmWriteResult.rejected("REQUIRED_FIELD_MISSING", "The key field " + key + " has no value");
                 continue;
             }
+            String badField = unconvertible(schema, values);
+            if (badField != null) {
+                results[i] = CrmWriteResult.rejected("INVALID_VALUE", "The value of " + badField + " does not fit its type in " + schema.name());
+                continue;
+            }
             columns.addAll(values.keySet());
             rows.add(values);
             sent.add(i);
@@ -180,10 +185,25 @@ final class SalesforceBulk {
         return out.toString();
     }
 
-    /** A value as a Bulk CSV cell: a present null becomes #N/A (clear the field), an absent one stays empty. */
+    /** The first field whose value cannot be written as its type, or null. */
+    private static String unconvertible(CrmObjectSchema schema, Map<String, Object> values) {
+        for (var entry : values.entrySet()) {
+            try {
+                cell(entry.getValue(), schema.field(entry.getKey()).map(CrmField::type).orElse(null), true);
+            } catch (RuntimeException e) {
+                return entry.getKey();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A value as a Bulk CSV cell: a present null becomes #N/A (clear the field), an absent one stays empty. A null
+     * relationship reference ({@code Account.External_Id__c}) means "no parent" and stays empty too.
+     */
     private static String cell(Object value, io.nificrm.api.CrmFieldType type, boolean present) {
         if (value == null) {
-            return present ? NULL_MARKER : "";
+            return present && type != null ? NULL_MARKER : "";
         }
         Object json = RecordValues.toJson(value, type);
         return json.toString();

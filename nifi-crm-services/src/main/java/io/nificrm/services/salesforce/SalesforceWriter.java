@@ -69,12 +69,26 @@ final class SalesforceWriter {
                 results[i] = CrmWriteResult.rejected("UNKNOWN_FIELD", "Object " + schema.name() + " has no field(s) " + fields.unknown());
                 continue;
             }
-            ObjectNode json = payload.addObject();
+            ObjectNode json = CrmHttpClient.JSON.createObjectNode();
             json.putObject("attributes").put("type", schema.name());
-            fields.values().forEach((name, value) -> putField(json, name, value));
+            String badField = null;
+            for (var field : fields.values().entrySet()) {
+                try {
+                    putField(json, field.getKey(), field.getValue());
+                } catch (RuntimeException e) {
+                    badField = field.getKey();
+                    break;
+                }
+            }
+            if (badField != null) {
+                results[i] = CrmWriteResult.rejected("INVALID_VALUE", "The value of " + badField + " does not fit its type in "
+                        + schema.name());
+                continue;
+            }
             if (request.operation() == WriteOperation.UPSERT) {
                 json.remove(schema.idField());
             }
+            payload.add(json);
             sent.add(i);
         }
         if (!sent.isEmpty()) {
@@ -102,10 +116,16 @@ final class SalesforceWriter {
         }
     }
 
-    /** Plain fields go as values; {@code Account.External_Id__c} becomes a relationship reference by external id. */
+    /**
+     * Plain fields go as values; {@code Account.External_Id__c} becomes a relationship reference by external id (a
+     * null reference means "no parent" and is left out).
+     */
     private void putField(ObjectNode json, String name, Object value) {
         int dot = name.indexOf('.');
         if (dot > 0) {
+            if (value == null || value.toString().isBlank()) {
+                return;
+            }
             json.putObject(name.substring(0, dot)).set(name.substring(dot + 1), CrmHttpClient.JSON.valueToTree(RecordValues.toJson(value, null)));
         } else {
             CrmField field = schema.field(name).orElseThrow();

@@ -170,6 +170,24 @@ class SalesforceConnectionServiceTest extends ConnectionServiceContractTest {
     }
 
     @Test
+    void aNullParentReferenceMeansNoParentAndABadDateFailsOnlyItsRecord() {
+        var schema = new SimpleRecordSchema(List.of(
+                new RecordField("External_Id__c", RecordFieldType.STRING.getDataType()),
+                new RecordField("LastName", RecordFieldType.STRING.getDataType()),
+                new RecordField("Birthdate", RecordFieldType.STRING.getDataType()),
+                new RecordField("Account.External_Id__c", RecordFieldType.STRING.getDataType())));
+        Map<String, Object> orphan = new HashMap<>();
+        orphan.put("External_Id__c", "N-1");
+        orphan.put("LastName", "Orphan");
+        Map<String, Object> badDate = new HashMap<>(Map.of("External_Id__c", "N-2", "LastName", "Bad", "Birthdate", "31st of Smarch"));
+        var results = service.write(new io.nificrm.api.CrmWriteRequest("Contact", io.nificrm.api.WriteOperation.UPSERT, "External_Id__c",
+                List.of(new MapRecord(schema, orphan), new MapRecord(schema, badDate))));
+        assertTrue(results.get(0).isSuccess(), results.get(0).toString());
+        assertEquals("INVALID_VALUE", results.get(1).errorCode());
+        assertTrue(results.get(1).message().contains("Birthdate") && !results.get(1).message().contains("Smarch"), results.get(1).message());
+    }
+
+    @Test
     void describeReportsRequiredPicklistAndReferenceFields() {
         var schema = service.describe("Contact");
         assertEquals("Id", schema.idField());
