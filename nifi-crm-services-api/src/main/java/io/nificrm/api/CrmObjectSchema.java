@@ -7,6 +7,7 @@ import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,20 +23,28 @@ import java.util.Optional;
  * @param modifiedField the field holding the last-modified instant, or null when the object has none
  * @param createdField  the field holding the creation instant, or null when the object has none
  * @param fields        all fields, in the system's order
+ * @param fieldsByName  the same fields by API name, derived from {@code fields} (writers look fields up per record value)
  */
 public record CrmObjectSchema(String name, String label, String idField, String modifiedField, String createdField,
-                              List<CrmField> fields) {
+                              List<CrmField> fields, Map<String, CrmField> fieldsByName) {
 
     public CrmObjectSchema {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(idField, "idField");
         label = label == null ? name : label;
         fields = List.copyOf(fields);
+        Map<String, CrmField> index = new LinkedHashMap<>();
+        fields.forEach(f -> index.putIfAbsent(f.name(), f));
+        fieldsByName = Collections.unmodifiableMap(index);
+    }
+
+    public CrmObjectSchema(String name, String label, String idField, String modifiedField, String createdField, List<CrmField> fields) {
+        this(name, label, idField, modifiedField, createdField, fields, Map.of());
     }
 
     /** The field with this API name, if the object has it (exact, case-sensitive match). */
     public Optional<CrmField> field(String fieldName) {
-        return fields.stream().filter(f -> f.name().equals(fieldName)).findFirst();
+        return Optional.ofNullable(fieldsByName.get(fieldName));
     }
 
     /** Names of all fields. */

@@ -31,6 +31,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -47,6 +49,8 @@ public abstract class AbstractCrmConnectionService extends AbstractControllerSer
     private static final Pattern API_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,79}");
 
     private final Map<String, CrmObjectSchema> schemas = new ConcurrentHashMap<>();
+    /** Describes under way: concurrent tasks asking for the same object wait for one remote describe. */
+    private final Map<String, CompletableFuture<CrmObjectSchema>> describing = new ConcurrentHashMap<>();
     private final PropertyDescriptor rateLimitRequests;
     private final PropertyDescriptor rateLimitInterval;
     private final PropertyDescriptor maxConcurrent;
@@ -175,9 +179,33 @@ public abstract class AbstractCrmConnectionService extends AbstractControllerSer
         if (cached != null) {
             return cached;
         }
-        CrmObjectSchema schema = fetchSchema(object);
-        schemas.put(object, schema);
-        return schema;
+        CompletableFuture<CrmObjectSchema> mine = new CompletableFuture<>();
+        CompletableFuture<CrmObjectSchema> running = describing.putIfAbsent(object, mine);
+        if (running != null) {
+            return awaitDescribe(running);
+        }
+        try {
+            CrmObjectSchema schema = schemas.get(object);  // finished between the first look and ours
+            if (schema == null) {
+                schema = fetchSchema(object);
+                schemas.put(object, schema);
+            }
+            mine.complete(schema);
+            return schema;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            describing.remove(object, mine);
+        }
+    }
+
+    private static CrmObjectSchema awaitDescribe(CompletableFuture<CrmObjectSchema> running) {
+        try {
+            return running.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        }
     }
 
     /**

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
 import java.util.Map;
 import java.util.Set;
 
@@ -241,6 +244,28 @@ public abstract class ConnectionServiceContractTest {
         assertTrue(schema.fields().size() > 8);
         CrmException unknown = assertThrows(CrmException.class, () -> service.describe("NoSuchObject"));
         assertEquals(CrmException.Reason.NOT_FOUND, unknown.reason(), unknown.getMessage());
+    }
+
+    @Test
+    void concurrentDescribesOfOneObjectCostOneRemoteDescribe() throws Exception {
+        long before = sim.stats().requests(system(), "*");
+        enable(newService()).describe(contactObject());
+        long oneDescribe = sim.stats().requests(system(), "*") - before;
+
+        AbstractCrmConnectionService fresh = enable(newService());
+        long start = sim.stats().requests(system(), "*");
+        List<CrmObjectSchema> schemas = new ArrayList<>();
+        try (ExecutorService tasks = Executors.newFixedThreadPool(8)) {
+            List<Future<CrmObjectSchema>> running = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                running.add(tasks.submit(() -> fresh.describe(contactObject())));
+            }
+            for (Future<CrmObjectSchema> f : running) {
+                schemas.add(f.get());
+            }
+        }
+        assertEquals(oneDescribe, sim.stats().requests(system(), "*") - start, "8 concurrent describes, one remote describe");
+        assertTrue(schemas.stream().allMatch(schema -> schema == schemas.get(0)));
     }
 
     @Test

@@ -227,7 +227,10 @@ final class JdbcWriter {
             boolean autoCommit = connection.getAutoCommit();
             try {
                 connection.setAutoCommit(mode == Mode.ROW_BY_ROW);
-                Map<String, String> existing = operation == WriteOperation.INSERT ? new HashMap<>() : existingKeys(connection, key, chunk, rows);
+                boolean upsertRowsAtOnce = operation == WriteOperation.UPSERT && dialect() == Dialect.POSTGRESQL && mode == Mode.SAVEPOINTS;
+                // Multi-row upserts return each written row's id and whether it was inserted: only unchanged rows need a lookup.
+                Map<String, String> existing = operation == WriteOperation.INSERT || upsertRowsAtOnce ? new HashMap<>()
+                        : existingKeys(connection, key, chunk, rows);
                 List<Integer> toWrite = new ArrayList<>();
                 for (int i : chunk) {
                     boolean exists = operation == WriteOperation.INSERT || existing.containsKey(rows[i].keyText());
@@ -245,6 +248,10 @@ final class JdbcWriter {
                     shapes.computeIfAbsent(rows[i].columns(), k -> new ArrayList<>()).add(i);
                 }
                 for (var shape : shapes.entrySet()) {
+                    if (upsertRowsAtOnce) {
+                        upsertRows(connection, key, shape.getKey(), shape.getValue(), rows, existing, outcomes);
+                        continue;
+                    }
                     Plan plan = plan(operation, key, shape.getKey());
                     try (PreparedStatement statement = prepare(connection, plan)) {
                         if (mode == Mode.ROW_BY_ROW) {
@@ -372,6 +379,107 @@ final class JdbcWriter {
             }
         }
         return CrmWriteResult.rejected(state == null ? "SQL_ERROR" : state, message.toString());
+    }
+
+    // ---- PostgreSQL multi-row upserts ----
+
+    /** PostgreSQL accepts at most 65,535 bind parameters per statement; stay well below. */
+    private static final int MAX_PARAMETERS = 30_000;
+
+    /**
+     * PostgreSQL upserts of many rows in one statement ({@code INSERT ... VALUES (...), (...) ON CONFLICT ...}): one round
+     * trip per statement instead of one execution per row. A key appears at most once per statement (PostgreSQL cannot
+     * update a row twice in one statement); rows with repeated keys go to the next statement. A data error splits the
+     * rows in halves, as for batches, until each bad row stands alone.
+     */
+    private void upsertRows(Connection connection, JdbcColumn key, List<JdbcColumn> columns, List<Integer> indexes, Row[] rows,
+                            Map<String, String> existing, Map<Integer, CrmWriteResult> outcomes) throws SQLException {
+        int perStatement = Math.max(1, MAX_PARAMETERS / columns.size());
+        List<Integer> pending = new ArrayList<>(indexes);
+        while (!pending.isEmpty()) {
+            List<Integer> statement = new ArrayList<>();
+            List<Integer> later = new ArrayList<>();
+            Set<String> keys = new java.util.HashSet<>();
+            for (int i : pending) {
+                if (statement.size() < perStatement && keys.add(rows[i].keyText())) {
+                    statement.add(i);
+                } else {
+                    later.add(i);
+                }
+            }
+            upsertRowsOrSplit(connection, key, columns, statement, rows, existing, outcomes);
+            pending = later;
+        }
+    }
+
+    private void upsertRowsOrSplit(Connection connection, JdbcColumn key, List<JdbcColumn> columns, List<Integer> part, Row[] rows,
+                                   Map<String, String> existing, Map<Integer, CrmWriteResult> outcomes) throws SQLException {
+        Savepoint savepoint = connection.setSavepoint();
+        Map<String, String[]> returned = new HashMap<>();
+        String sql = postgresUpsertRows(key, columns, part.size());
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int p = 1;
+            for (int i : part) {
+                for (JdbcColumn column : columns) {
+                    JdbcValues.bind(statement, p++, column, rows[i].value(column), dialect());
+                }
+            }
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    returned.put(JdbcValues.canonical(rs.getObject(1), dialect()), new String[]{rs.getString(2), Boolean.toString(rs.getBoolean(3))});
+                }
+            }
+        } catch (SQLException e) {
+            if (SqlErrors.scope(e) != SqlErrors.Scope.ROW) {
+                throw e;
+            }
+            connection.rollback(savepoint);
+            if (part.size() == 1) {
+                outcomes.put(part.get(0), rowFailure(e, rows[part.get(0)]));
+                return;
+            }
+            int half = part.size() / 2;
+            upsertRowsOrSplit(connection, key, columns, part.subList(0, half), rows, existing, outcomes);
+            upsertRowsOrSplit(connection, key, columns, part.subList(half, part.size()), rows, existing, outcomes);
+            return;
+        }
+        try {
+            connection.releaseSavepoint(savepoint);
+        } catch (SQLException | UnsupportedOperationException e) {
+            // released at commit
+        }
+        List<Integer> unchanged = new ArrayList<>();
+        for (int i : part) {
+            String[] result = returned.get(rows[i].keyText());
+            if (result == null) {
+                unchanged.add(i);
+            } else {
+                existing.put(rows[i].keyText(), result[0]);
+                outcomes.put(i, Boolean.parseBoolean(result[1]) ? CrmWriteResult.created(result[0]) : CrmWriteResult.updated(result[0]));
+            }
+        }
+        if (!unchanged.isEmpty()) {
+            // Rows equal to what the table holds are not returned by the upsert: their ids come from one lookup.
+            List<Integer> unknown = unchanged.stream().filter(i -> !existing.containsKey(rows[i].keyText())).toList();
+            if (!unknown.isEmpty()) {
+                existing.putAll(existingKeys(connection, key, unknown, rows));
+            }
+            unchanged.forEach(i -> outcomes.put(i, CrmWriteResult.unchanged(existing.get(rows[i].keyText()))));
+        }
+    }
+
+    /** The multi-row form of {@link #postgresUpsert}, returning the key, the primary key and whether the row was inserted. */
+    private String postgresUpsertRows(JdbcColumn key, List<JdbcColumn> columns, int rowCount) {
+        Plan single = plan(WriteOperation.UPSERT, key, columns);
+        String sql = single.sql();
+        int values = sql.indexOf(") VALUES (");
+        int valuesEnd = sql.indexOf(") ON CONFLICT (");
+        String row = sql.substring(values + ") VALUES ".length(), valuesEnd + 1);
+        String rowsSql = String.join(", ", Collections.nCopies(rowCount, row));
+        String returning = " RETURNING " + table.q(table.primaryKey()) + ", (xmax = 0) AS inserted";
+        String tail = sql.substring(valuesEnd + 1, sql.length() - returning.length());
+        return sql.substring(0, values + ") VALUES ".length()) + rowsSql + tail
+                + " RETURNING t." + table.q(key) + ", t." + table.q(table.primaryKey()) + ", (xmax = 0) AS inserted";
     }
 
     // ---- outcomes ----
