@@ -14,7 +14,10 @@ public final class Bench {
             "mapping", "io.nificrm.bench.mapping.MappingBenchmark",
             "planner", "io.nificrm.bench.planner.PlannerBenchmark",
             "fetch", "io.nificrm.bench.fetch.ParallelFetchBenchmark",
-            "services", "io.nificrm.bench.ServicesBenchmark"));
+            "services", "io.nificrm.bench.ServicesBenchmark",
+            "upsert", "io.nificrm.bench.upsert.UpsertBenchmark",
+            "push", "io.nificrm.bench.push.PushLatencyBenchmark",
+            "queue", "io.nificrm.bench.queue.QueueLatencyBenchmark"));
 
     private Bench() {
     }

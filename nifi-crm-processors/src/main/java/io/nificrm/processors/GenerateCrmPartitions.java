@@ -6,8 +6,8 @@ import io.nificrm.api.CrmObjectSchema;
 import io.nificrm.api.CrmPartition;
 import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
+import io.nificrm.processors.planner.PlanVerification;
 import org.apache.nifi.annotation.behavior.InputRequirement;
-import org.apache.nifi.annotation.behavior.PrimaryNodeOnly;
 import org.apache.nifi.annotation.behavior.TriggerSerially;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
@@ -35,16 +35,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** Splits an object into partitions for a parallel load, one FlowFile each. */
-@PrimaryNodeOnly
+/**
+ * Splits an object into partitions for a parallel load, one FlowFile each. Not {@code @PrimaryNodeOnly}: NiFi refuses
+ * to schedule a primary-node-only processor that has an incoming connection, and a chained stage (triggered by the
+ * previous stage's report) needs one. As a timer-driven source (no incoming connection) set its Execution Node to
+ * Primary; with an incoming connection it runs where its trigger arrives (once per trigger).
+ */
 @TriggerSerially
 @InputRequirement(InputRequirement.Requirement.INPUT_ALLOWED)
 @Tags({"crm", "partition", "parallel", "migration", "pk chunking", "salesforce", "hubspot", "dynamics", "jdbc"})
 @CapabilityDescription("Splits a CRM object into N partitions for a parallel load: id ranges (on Salesforce, PK chunking), or "
         + "created-date slices. Emits one empty FlowFile per partition carrying its bounds as attributes; send them over a "
         + "load-balanced connection (Round Robin) to FetchCrmPartition, so every node of the cluster reads its share. The "
-        + "partitions are half-open ranges that cover every record exactly once. Runs on the primary node only; with an "
-        + "incoming connection it runs once per incoming FlowFile (e.g. a trigger from the previous stage of a migration).")
+        + "partitions are half-open ranges that cover every record exactly once. Without an incoming connection it runs on "
+        + "its schedule: set its Execution Node to 'Primary node' so a cluster partitions once. With an incoming connection "
+        + "it runs once per incoming FlowFile (e.g. the report of the previous stage of a migration), on the node the "
+        + "trigger arrives at.")
 @WritesAttributes({
         @WritesAttribute(attribute = CrmAttributes.OBJECT, description = "The object"),
         @WritesAttribute(attribute = CrmAttributes.SYSTEM, description = "The system"),
@@ -169,7 +175,10 @@ public class GenerateCrmPartitions extends AbstractProcessor implements Verifiab
                     object + " splits into " + partitions.size() + " partitions on " + partitions.get(0).field()));
         } catch (CrmException e) {
             results.add(FetchVerification.result("Partition object", ConfigVerificationResult.Outcome.FAILED, e.getMessage()));
+            return results;
         }
+        results.addAll(PlanVerification.forPartitions(service, object, context.getProperty(PARTITIONS).asInteger(),
+                getNodeTypeProvider(), attributes));
         return results;
     }
 }

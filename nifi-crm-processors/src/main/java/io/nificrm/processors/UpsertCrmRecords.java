@@ -10,6 +10,7 @@ import io.nificrm.processors.common.CrmProperties;
 import io.nificrm.processors.common.RecordRouter;
 import io.nificrm.processors.common.WholeFlowFileFailure;
 import io.nificrm.processors.common.WriteOutcomeFields;
+import io.nificrm.processors.planner.PlanVerification;
 import io.nificrm.processors.upsert.DryRun;
 import io.nificrm.processors.upsert.ParentIdCache;
 import io.nificrm.processors.upsert.ParentReference;
@@ -27,13 +28,16 @@ import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.components.Validator;
 import org.apache.nifi.distributed.cache.client.DistributedMapCacheClient;
 import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.ConfigVerificationResult;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.logging.ComponentLog;
 import org.apache.nifi.processor.AbstractProcessor;
 import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.VerifiableProcessor;
 import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.apache.nifi.schema.access.SchemaNotFoundException;
@@ -75,9 +79,11 @@ import java.util.concurrent.TimeUnit;
                 + "with into its external-id field; the parent is looked up there (or found in the cache filled by the parents' "
                 + "own upsert) and the field gets the parent's TARGET id. E.g. associations.companies = companies.source_id "
                 + "(HubSpot), account_id = accounts.source_id (JDBC). Salesforce and Dataverse resolve 'Account.External_Id__c' "
-                + "and 'parentcustomerid.nificrm_sourceid' fields natively and need no property.")
+                + "and 'parentcustomerid.nificrm_sourceid' fields natively and need no property. A golden record of "
+                + "DeduplicateCrmRecords is remembered under the id of every member of its cluster (crm_cluster_members), so "
+                + "children of a merged duplicate are linked to the golden record (across nodes with a Reference Cache).")
 @SeeAlso({QueryCrmEntities.class, MapCrmFields.class})
-public class UpsertCrmRecords extends AbstractProcessor {
+public class UpsertCrmRecords extends AbstractProcessor implements VerifiableProcessor {
 
     static final AllowableValue UPSERT = new AllowableValue("upsert", "Upsert", "Update the record whose key field matches, or create it.");
     static final AllowableValue INSERT = new AllowableValue("insert", "Insert", "Create new records.");
@@ -151,6 +157,9 @@ public class UpsertCrmRecords extends AbstractProcessor {
     private static final List<PropertyDescriptor> PROPERTIES = List.of(CrmProperties.CONNECTION_SERVICE, OBJECT, OPERATION,
             KEY_FIELD, CrmProperties.RECORD_READER, CrmProperties.RECORD_WRITER, BATCH_SIZE, DRY_RUN, MISSING_PARENT, REFERENCE_CACHE);
 
+    /** DeduplicateCrmRecords' golden-record field listing the ids of the cluster's members. */
+    static final String CLUSTER_MEMBERS = "crm_cluster_members";
+
     /** Parent target ids, shared by the tasks of this processor across restarts (and through Reference Cache, by the cluster). */
     private final ParentIdCache parentIds = new ParentIdCache(200_000);
     private volatile ReferenceResolver references;
@@ -189,6 +198,14 @@ public class UpsertCrmRecords extends AbstractProcessor {
             }
         });
         references = new ReferenceResolver(parsed, parentIds, "retry".equals(context.getProperty(MISSING_PARENT).getValue()));
+    }
+
+    /** Plans the write side: the batch size against the target's maximum, the duration at its limits, the concurrency. */
+    @Override
+    public List<ConfigVerificationResult> verify(ProcessContext context, ComponentLog verificationLogger, Map<String, String> attributes) {
+        return PlanVerification.forUpsert(context.getProperty(CrmProperties.CONNECTION_SERVICE).asControllerService(CrmConnectionService.class),
+                context.getProperty(OBJECT).evaluateAttributeExpressions(attributes).getValue(), context.getProperty(BATCH_SIZE).asInteger(),
+                context.getMaxConcurrentTasks(), getNodeTypeProvider(), attributes);
     }
 
     @Override
@@ -351,6 +368,11 @@ public class UpsertCrmRecords extends AbstractProcessor {
                 getLogger().warn("Writing {} records to {} failed as a whole ({}): {}", batch.size(), template.object(), e.reason(), e.getMessage());
                 CrmWriteResult failed = WriteOutcomeFields.resultOf(e);
                 results = java.util.Collections.nCopies(batch.size(), failed);
+            } catch (RuntimeException e) {
+                // A defect or an unexpected value: the records go to failure with the error's type, never stuck in a loop.
+                getLogger().error("Writing {} records to {} failed unexpectedly: {}", batch.size(), template.object(), e.getClass().getSimpleName());
+                results = java.util.Collections.nCopies(batch.size(), CrmWriteResult.rejected("UNEXPECTED_ERROR",
+                        "The write failed with " + e.getClass().getSimpleName() + "; see the processor's log"));
             }
             for (int i = 0; i < batch.size(); i++) {
                 CrmWriteResult result = results.get(i);
@@ -392,12 +414,24 @@ public class UpsertCrmRecords extends AbstractProcessor {
             return results;
         }
 
-        /** A written record may be the parent of records written later: keep its target id by its key value. */
+        /**
+         * A written record may be the parent of records written later: keep its target id by its key value, and, for a
+         * golden record of DeduplicateCrmRecords, by the id of every member of its cluster, so that children of a
+         * merged duplicate resolve to the golden record.
+         */
         private void remember(Record record, CrmWriteResult result) {
             if (result.isSuccess() && result.targetId() != null && template.keyField() != null) {
                 Object key = record.getValue(template.keyField());
                 if (key != null && !key.toString().isBlank()) {
                     parentIds.put(template.object(), key.toString().trim(), result.targetId());
+                }
+                Object members = record.getSchema().getField(CLUSTER_MEMBERS).isPresent() ? record.getValue(CLUSTER_MEMBERS) : null;
+                if (members != null) {
+                    for (String member : members.toString().split(",")) {
+                        if (!member.isBlank() && (key == null || !member.trim().equals(key.toString().trim()))) {
+                            parentIds.put(template.object(), member.trim(), result.targetId());
+                        }
+                    }
                 }
             }
         }

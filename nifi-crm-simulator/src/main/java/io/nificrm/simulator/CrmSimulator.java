@@ -13,6 +13,7 @@ import io.nificrm.simulator.hubspot.HubSpotPersona;
 import io.nificrm.simulator.salesforce.SalesforcePersona;
 import io.nificrm.simulator.seed.SeedConfig;
 import io.nificrm.simulator.seed.SeedGenerator;
+import io.nificrm.simulator.webhooks.HubSpotWebhookSender;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,7 @@ public final class CrmSimulator implements AutoCloseable {
     private final FaultInjector faults;
     private final RequestStats stats = new RequestStats();
     private final SimHttpServer server;
+    private final HubSpotWebhookSender hubspotWebhooks;
 
     private CrmSimulator(SimulatorConfig config) throws IOException {
         faults = new FaultInjector(config.faultSeed);
@@ -45,8 +47,10 @@ public final class CrmSimulator implements AutoCloseable {
                 window(config, HubSpotPersona.SYSTEM), quota(config, HubSpotPersona.SYSTEM)));
         personas.put(DynamicsPersona.SYSTEM, new DynamicsPersona(faults, config.tokenTtl,
                 window(config, DynamicsPersona.SYSTEM), quota(config, DynamicsPersona.SYSTEM)));
+        hubspotWebhooks = new HubSpotWebhookSender(personas.get(HubSpotPersona.SYSTEM).stores());
         server = new SimHttpServer(config.host, config.port, Map.copyOf(personas),
-                new AdminApi(this).routes(), faults, stats);
+                java.util.stream.Stream.concat(new AdminApi(this).routes().stream(), hubspotWebhooks.routes().stream()).toList(),
+                faults, stats);
         server.start();
         String baseUrl = "http://" + config.host + ":" + server.port();
         personas.values().forEach(p -> p.setBaseUrl(baseUrl));
@@ -104,6 +108,11 @@ public final class CrmSimulator implements AutoCloseable {
         return personas;
     }
 
+    /** The HubSpot persona's app webhooks (off until enabled). */
+    public HubSpotWebhookSender hubspotWebhooks() {
+        return hubspotWebhooks;
+    }
+
     public FaultInjector faults() {
         return faults;
     }
@@ -119,6 +128,7 @@ public final class CrmSimulator implements AutoCloseable {
 
     @Override
     public void close() {
+        hubspotWebhooks.close();
         server.close();
     }
 }

@@ -24,8 +24,13 @@ public final class DirectoryIndexStore implements IndexStore {
     private final MVMap<String, byte[]> map;
 
     public DirectoryIndexStore(Path directory) throws IOException {
+        this(directory, FILE_NAME);
+    }
+
+    /** A store kept in {@code fileName} inside {@code directory}, so other users of a directory keep their own file. */
+    public DirectoryIndexStore(Path directory, String fileName) throws IOException {
         Files.createDirectories(directory);
-        this.file = directory.resolve(FILE_NAME);
+        this.file = directory.resolve(fileName);
         try {
             this.store = new MVStore.Builder().fileName(file.toString()).compress().open();
         } catch (MVStoreException e) {

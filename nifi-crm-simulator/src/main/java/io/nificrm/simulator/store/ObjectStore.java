@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -20,6 +21,25 @@ public final class ObjectStore {
     private final Supplier<String> ids;
     private final ConcurrentSkipListMap<String, SimRecord> records = new ConcurrentSkipListMap<>();
     private final Map<String, Map<String, String>> uniqueIndexes = new ConcurrentHashMap<>();
+    private final java.util.List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Told about every stored write (create, update, upsert, delete, put), after it is stored and while the store's
+     * lock is held, so it must be quick (e.g. enqueue). {@link #remove} and {@link #clear} are not reported.
+     */
+    @FunctionalInterface
+    public interface ChangeListener {
+        /** @param before the previous snapshot, or null for a new record; {@code after} the stored one */
+        void changed(ObjectStore store, SimRecord before, SimRecord after);
+    }
+
+    public void addChangeListener(ChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeChangeListener(ChangeListener listener) {
+        listeners.remove(listener);
+    }
 
     public ObjectStore(SimSchema schema, SimClock clock, Supplier<String> ids) {
         this.schema = schema;
@@ -174,6 +194,9 @@ public final class ObjectStore {
             }
         });
         records.put(record.id(), record);
+        for (ChangeListener listener : listeners) {
+            listener.changed(this, old, record);
+        }
         return record;
     }
 
