@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * (configuration, permission), or of the moment (connection, timeout, deadlock). Messages are the driver's first line,
  * without the lines and quoted literals that could hold record values.
  */
-final class SqlErrors {
+public final class SqlErrors {
     /** How far a failure reaches. */
     enum Scope {
         /** The row's values: NOT NULL, too long, invalid text for the type, unique or foreign key, check constraint. */
@@ -74,8 +74,8 @@ final class SqlErrors {
         return Scope.ROW;
     }
 
-    /** The CrmException for a failure of a call as a whole. */
-    static CrmException toCrmException(String action, SQLException e) {
+    /** The CrmException for a failure of a call as a whole (also used by the outbox change queue). */
+    public static CrmException toCrmException(String action, SQLException e) {
         String state = state(e);
         CrmException.Reason reason;
         if (scope(e) == Scope.TRANSIENT) {

@@ -10,6 +10,7 @@ import io.nificrm.api.queue.QueueBatch;
 import io.nificrm.api.queue.QueueMessage;
 import io.nificrm.api.queue.QueuePosition;
 import io.nificrm.api.queue.ReceivedMessage;
+import io.nificrm.services.jdbc.SqlErrors;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.lifecycle.OnDisabled;
@@ -296,7 +297,7 @@ public class OutboxChangeQueue extends AbstractControllerService implements CrmC
                 connection.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
-            throw OutboxSql.toCrmException(action, e);
+            throw SqlErrors.toCrmException(action, e);
         }
     }
 
@@ -676,7 +677,7 @@ public class OutboxChangeQueue extends AbstractControllerService implements CrmC
                         + candidate.table() + " does not exist" + (candidate.createTable() ? "; it is created on first use" : "")));
             }
         } catch (SQLException e) {
-            results.add(result("Connect to database", Outcome.FAILED, OutboxSql.toCrmException("Connecting", e).getMessage()));
+            results.add(result("Connect to database", Outcome.FAILED, SqlErrors.toCrmException("Connecting", e).getMessage()));
         } catch (RuntimeException e) {
             results.add(result("Connect to database", Outcome.FAILED, "Connecting failed: " + e.getMessage()));
         }
