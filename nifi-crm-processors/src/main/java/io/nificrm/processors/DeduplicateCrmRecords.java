@@ -332,7 +332,10 @@ public class DeduplicateCrmRecords extends AbstractProcessor {
             .name("Target Key Field")
             .description("Optional target field whose value, taken from the matched target record, replaces the golden record's "
                     + "field of that name, so an upsert keyed by it (e.g. HubSpot email, a Salesforce external id) updates the "
-                    + "existing record. The target id is always in crm_target_id.")
+                    + "existing record. The target id is always in crm_target_id. When it is also an Id Field (the source id is "
+                    + "the upsert key, e.g. source_id), the golden record of a cluster begun in an earlier FlowFile (through the "
+                    + "match index) carries that cluster's golden id in it, so its upsert updates the record the earlier golden "
+                    + "record was written as instead of creating a second one.")
             .required(false)
             .dependsOn(TARGET_SERVICE)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
@@ -733,6 +736,9 @@ public class DeduplicateCrmRecords extends AbstractProcessor {
         goldenValues.putAll(goldenFields(cluster.id(), memberIds, cluster.goldenId(), cluster.targetId()));
         if (cfg.targetKeyField() != null && cluster.targetId() != null && cluster.targetKey() != null) {
             goldenValues.put(cfg.targetKeyField(), cluster.targetKey());
+        } else if (cfg.targetKeyField() != null && cluster.existing() && cfg.roles().get(FieldRole.ID).contains(cfg.targetKeyField())) {
+            // The cluster's golden record was written by an earlier FlowFile under the golden id: update that record.
+            goldenValues.put(cfg.targetKeyField(), cluster.goldenId());
         }
         router.route(REL_GOLDEN, new MapRecord(schemas.golden, goldenValues));
         tally.golden++;

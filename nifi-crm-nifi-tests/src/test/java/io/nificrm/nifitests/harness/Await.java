@@ -48,7 +48,7 @@ public final class Await {
         until(description, timeout, Duration.ofMillis(500), condition, Boolean.TRUE::equals);
     }
 
-    static void sleep(Duration duration) {
+    public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration);
         } catch (InterruptedException e) {

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -123,6 +124,29 @@ public final class NiFiRestClient {
         }
     }
 
+    /**
+     * Uploads a flow definition with its (single, top-level) parameter context renamed. NiFi binds an uploaded group
+     * to an existing context of the same name instead of creating one, so two uploads of the same template would
+     * share their parameters; a name per upload keeps them apart.
+     */
+    public ComponentRef uploadFlowDefinition(String parentGroupId, String groupName, JsonNode flowDefinition,
+                                             String parameterContextName) {
+        ObjectNode copy = flowDefinition.deepCopy();
+        ObjectNode contexts = (ObjectNode) copy.path("parameterContexts");
+        String original = copy.path("flowContents").path("parameterContextName").asText(null);
+        if (original != null && contexts.has(original)) {
+            ObjectNode context = (ObjectNode) contexts.remove(original);
+            context.put("name", parameterContextName);
+            contexts.set(parameterContextName, context);
+            ((ObjectNode) copy.path("flowContents")).put("parameterContextName", parameterContextName);
+        }
+        try {
+            return uploadFlowDefinition(parentGroupId, groupName, mapper.writeValueAsBytes(copy));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** {@code GET /process-groups/{id}/download}: the group as a flow definition (round trip of an upload). */
     public JsonNode downloadFlowDefinition(String groupId) {
         return get("/process-groups/" + groupId + "/download");
@@ -196,6 +220,94 @@ public final class NiFiRestClient {
         retryOnConflict("deleting group " + groupId, () -> deleteProcessGroup(groupId));
     }
 
+    // ---- parameter contexts ----------------------------------------------------------------------------------------
+
+    /** The id of the parameter context bound to the group, or null. */
+    public String parameterContextId(String groupId) {
+        return get("/process-groups/" + groupId).path("component").path("parameterContext").path("id").asText(null);
+    }
+
+    /** {@code GET /parameter-contexts/{id}}: name → value (sensitive values show as asterisks). */
+    public Map<String, String> parameters(String contextId) {
+        Map<String, String> values = new LinkedHashMap<>();
+        get("/parameter-contexts/" + contextId).path("component").path("parameters")
+                .forEach(p -> values.put(p.path("parameter").path("name").asText(), p.path("parameter").path("value").asText(null)));
+        return values;
+    }
+
+    /**
+     * Sets parameter values (a {@code null} value unsets one) through NiFi's asynchronous update request:
+     * {@code POST /parameter-contexts/{id}/update-requests}, poll {@code GET .../update-requests/{requestId}} until
+     * complete (NiFi stops and restarts the components that use them), then {@code DELETE} the request.
+     */
+    public void setParameters(String contextId, Map<String, String> values, Set<String> sensitive) {
+        JsonNode context = get("/parameter-contexts/" + contextId);
+        ObjectNode body = revisioned(context.path("revision").path("version").asLong());
+        body.put("id", contextId);
+        ObjectNode component = body.putObject("component");
+        component.put("id", contextId);
+        var parameters = component.putArray("parameters");
+        values.forEach((name, value) -> {
+            ObjectNode parameter = parameters.addObject().putObject("parameter");
+            parameter.put("name", name);
+            parameter.put("sensitive", sensitive.contains(name));
+            if (value == null) {
+                parameter.putNull("value");
+            } else {
+                parameter.put("value", value);
+            }
+        });
+        String requests = "/parameter-contexts/" + contextId + "/update-requests";
+        String requestId = post(requests, body).path("request").path("requestId").asText();
+        try {
+            JsonNode request = Await.until("the parameter update of context " + contextId, TEARDOWN_TIMEOUT, Duration.ofMillis(250),
+                    () -> get(requests + "/" + requestId).path("request"), r -> r.path("complete").asBoolean());
+            String failure = request.path("failureReason").asText("");
+            if (!failure.isEmpty() && !"null".equals(failure)) {
+                throw new IllegalStateException("Updating the parameters of context " + contextId + " failed: " + failure);
+            }
+        } finally {
+            delete(requests + "/" + requestId + "?clientId=" + URLEncoder.encode(clientId, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Deletes a parameter context no group is bound to any more. */
+    public void deleteParameterContext(String contextId) {
+        long version = get("/parameter-contexts/" + contextId).path("revision").path("version").asLong();
+        delete("/parameter-contexts/" + contextId + "?version=" + version + "&clientId="
+                + URLEncoder.encode(clientId, StandardCharsets.UTF_8));
+    }
+
+    // ---- counters --------------------------------------------------------------------------------------------------
+
+    /**
+     * {@code GET /counters}: counter name → value summed over the processors that have it (e.g. "Records Read").
+     * NiFi lists each counter per processor ("Fetch accounts (id)") and again per type ("All FetchCrmPartition's");
+     * only the former are summed.
+     */
+    public Map<String, Long> counters() {
+        return counters(null);
+    }
+
+    /** As {@link #counters()}, over the given processors only (null: all). */
+    public Map<String, Long> counters(Set<String> processorIds) {
+        Map<String, Long> totals = new LinkedHashMap<>();
+        get("/counters").path("counters").path("aggregateSnapshot").path("counters").forEach(c -> {
+            String context = c.path("context").asText("");
+            int open = context.lastIndexOf('(');
+            String id = open >= 0 && context.endsWith(")") ? context.substring(open + 1, context.length() - 1) : null;
+            if (id != null && (processorIds == null || processorIds.contains(id))) {
+                totals.merge(c.path("name").asText(), c.path("valueCount").asLong(), Long::sum);
+            }
+        });
+        return totals;
+    }
+
+    /** Counter values per processor: "processor name (id)" → counter name → value. */
+    public JsonNode rawCounters() {
+        return get("/counters").path("counters").path("aggregateSnapshot").path("counters");
+    }
+
     // ---- processors ------------------------------------------------------------------------------------------------
 
     /** {@code POST /process-groups/{id}/processors} with type and bundle; properties stay unset. */
@@ -206,6 +318,21 @@ public final class NiFiRestClient {
         component.set("bundle", mapper.valueToTree(bundle));
         position(component, 0, 0);
         return ProcessorInfo.from(post("/process-groups/" + groupId + "/processors", body));
+    }
+
+    /** The processors directly in the group. */
+    public List<ProcessorInfo> processors(String groupId) {
+        List<ProcessorInfo> result = new ArrayList<>();
+        get("/process-groups/" + groupId + "/processors").path("processors").forEach(p -> result.add(ProcessorInfo.from(p)));
+        return result;
+    }
+
+    /** {@code PUT /processors/{id}/run-status}: RUNNING, STOPPED, DISABLED or RUN_ONCE. */
+    public void setProcessorRunStatus(String processorId, String state) {
+        ProcessorInfo current = processor(processorId);
+        ObjectNode body = revisioned(current.revisionVersion());
+        body.put("state", state);
+        put("/processors/" + processorId + "/run-status", body);
     }
 
     public ProcessorInfo processor(String processorId) {

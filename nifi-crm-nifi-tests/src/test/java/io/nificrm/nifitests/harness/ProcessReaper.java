@@ -73,7 +73,7 @@ final class ProcessReaper {
     private static void reapAll() {
         for (Process process : PROCESSES) {
             if (process.isAlive()) {
-                System.err.println("Stopping leftover NiFi process " + process.pid());
+                System.err.println("Stopping leftover child process " + process.pid() + " (NiFi or the simulator)");
                 process.destroy();
             }
         }

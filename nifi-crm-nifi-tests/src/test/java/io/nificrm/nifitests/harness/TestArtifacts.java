@@ -17,6 +17,10 @@ public final class TestArtifacts {
     public static final String CRM_NAR_PROPERTY = "nifi.crm.nar";
     /** Parent folder for the NiFi home folders the tests create. */
     public static final String WORK_DIR_PROPERTY = "nifi.tests.work.dir";
+    /** The test-only NAR with NiFi's stock processors (io.nificrm:nifi-crm-stock-test-nar). */
+    public static final String STOCK_NAR_PROPERTY = "nifi.crm.stock.nar";
+    /** The PostgreSQL JDBC driver jar NiFi's DBCPConnectionPool loads. */
+    public static final String POSTGRESQL_DRIVER_PROPERTY = "postgresql.driver";
 
     private TestArtifacts() {
     }
@@ -39,6 +43,24 @@ public final class TestArtifacts {
     /** Where our NAR is expected, whether or not it exists. */
     public static Path crmNarLocation() {
         return path(CRM_NAR_PROPERTY, "target/nifi-crm-nar/nifi-crm-nar.nar");
+    }
+
+    /** The stock-processors test NAR; fails when the build has not produced it. */
+    public static Path stockNar() {
+        Path nar = path(STOCK_NAR_PROPERTY, "target/nifi-crm-nar/nifi-crm-stock-test-nar.nar");
+        if (!Files.isRegularFile(nar)) {
+            throw new IllegalStateException("No stock-processors test NAR at " + nar
+                    + ": build nifi-crm-stock-test-nar first (mvn -pl nifi-crm-stock-test-nar install)");
+        }
+        return nar;
+    }
+
+    public static Path postgresqlDriver() {
+        Path jar = path(POSTGRESQL_DRIVER_PROPERTY, "target/jdbc/postgresql.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("No PostgreSQL JDBC driver at " + jar + ": run 'mvn process-test-resources' in nifi-crm-nifi-tests");
+        }
+        return jar;
     }
 
     public static Path workDir() {

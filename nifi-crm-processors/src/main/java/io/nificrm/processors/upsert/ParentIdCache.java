@@ -15,7 +15,8 @@ import java.util.Map;
  */
 public final class ParentIdCache {
     private static final Serializer<String> UTF8 = (value, out) -> out.write(value.getBytes(StandardCharsets.UTF_8));
-    private static final Deserializer<String> FROM_UTF8 = bytes -> bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    /** NiFi's MapCacheClientService hands a missing key's value over as an empty array, not null. */
+    private static final Deserializer<String> FROM_UTF8 = bytes -> bytes == null || bytes.length == 0 ? null : new String(bytes, StandardCharsets.UTF_8);
 
     private final Map<String, String> local;
     private volatile DistributedMapCacheClient shared;

@@ -142,6 +142,9 @@ final class HubSpotWriter {
     private void sendRound(CrmWriteRequest request, String key, List<Integer> round, CrmWriteResult[] results) {
         ArrayNode inputs = CrmHttpClient.JSON.createArrayNode();
         Map<String, Integer> byMatchKey = new HashMap<>();
+        // HubSpot's batch archive takes record ids only (no idProperty): find the records by their unique key first.
+        Map<String, String> idsByKey = request.operation() == WriteOperation.DELETE && !key.equals(HubSpotSchemas.ID)
+                ? recordIdsByKey(request, key, round) : null;
         for (int i : round) {
             Record record = request.records().get(i);
             String keyValue = RecordValues.text(record, key);
@@ -184,9 +187,19 @@ final class HubSpotWriter {
                 }
                 default -> {
                     matchKey = normalize(keyValue);
-                    input.put("id", keyValue.trim());
-                    if (!key.equals(HubSpotSchemas.ID)) {
-                        input.put("idProperty", key);
+                    if (idsByKey != null) {
+                        String id = idsByKey.get(matchKey);
+                        if (id == null) {
+                            // No record has this key: nothing to archive (deleting is idempotent).
+                            results[i] = CrmWriteResult.deleted(keyValue.trim());
+                            continue;
+                        }
+                        input.put("id", id);
+                    } else {
+                        input.put("id", keyValue.trim());
+                        if (!key.equals(HubSpotSchemas.ID)) {
+                            input.put("idProperty", key);
+                        }
                     }
                 }
             }
@@ -234,6 +247,28 @@ final class HubSpotWriter {
         }
         byMatchKey.values().forEach(i -> results[i] = CrmWriteResult.failedTransiently("NO_RESULT",
                 "HubSpot's answer named neither a result nor an error for this record"));
+    }
+
+    /** Normalized key value → record id of the round's records that exist (one lookup call per 100 keys). */
+    private Map<String, String> recordIdsByKey(CrmWriteRequest request, String key, List<Integer> round) {
+        Set<String> values = new java.util.LinkedHashSet<>();
+        for (int i : round) {
+            String value = RecordValues.text(request.records().get(i), key);
+            if (value != null && !value.isBlank()) {
+                values.add(value.trim());
+            }
+        }
+        Map<String, String> ids = new HashMap<>();
+        if (!values.isEmpty()) {
+            for (Record found : service.lookup(schema.name(), key, values, List.of(key))) {
+                String value = normalize(found.getAsString(key));
+                String id = found.getAsString(schema.idField());
+                if (value != null && id != null) {
+                    ids.put(value, id);
+                }
+            }
+        }
+        return ids;
     }
 
     private static JsonNode parse(CrmHttpClient.Response answer, String action) {

@@ -146,4 +146,21 @@ class HubSpotConnectionServiceTest extends ConnectionServiceContractTest {
         assertEquals(1, found.size());
         assertEquals(any.id(), found.get(0).getAsString("hs_object_id"));
     }
+
+    @Test
+    void aDeleteByAUniquePropertyArchivesTheRecordsThatHaveIt() {
+        var schema = new SimpleRecordSchema(List.of(new RecordField("source_id", RecordFieldType.STRING.getDataType()),
+                new RecordField("lastname", RecordFieldType.STRING.getDataType())));
+        List<Record> written = List.of(new MapRecord(schema, new HashMap<>(Map.of("source_id", "DEL-1", "lastname", "One"))),
+                new MapRecord(schema, new HashMap<>(Map.of("source_id", "DEL-2", "lastname", "Two"))));
+        service.write(new io.nificrm.api.CrmWriteRequest("contacts", io.nificrm.api.WriteOperation.UPSERT, "source_id", written));
+        ObjectStore contacts = sim.hubspot().store("contacts").orElseThrow();
+        assertTrue(contacts.findByUnique("source_id", "DEL-1").isPresent());
+        List<Record> deletes = List.of(new MapRecord(schema, new HashMap<>(Map.of("source_id", "del-1"))),
+                new MapRecord(schema, new HashMap<>(Map.of("source_id", "DEL-404"))));
+        var results = service.write(new io.nificrm.api.CrmWriteRequest("contacts", io.nificrm.api.WriteOperation.DELETE, "source_id", deletes));
+        assertTrue(results.stream().allMatch(r -> r.isSuccess()), results.toString());
+        assertTrue(contacts.findByUnique("source_id", "DEL-1").isEmpty(), "archived by its source_id (HubSpot archives by record id only)");
+        assertTrue(contacts.findByUnique("source_id", "DEL-2").isPresent(), "the other one stays");
+    }
 }
