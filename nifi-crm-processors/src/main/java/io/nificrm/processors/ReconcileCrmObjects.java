@@ -14,7 +14,6 @@ import io.nificrm.processors.mapping.MappingSpecs;
 import io.nificrm.processors.reconcile.ReconcileReport;
 import io.nificrm.processors.reconcile.Reconciliation;
 import org.apache.nifi.annotation.behavior.InputRequirement;
-import org.apache.nifi.annotation.behavior.PrimaryNodeOnly;
 import org.apache.nifi.annotation.behavior.TriggerSerially;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
@@ -61,8 +60,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-/** Compares an object between a source and a target and reports what is missing, extra or different. */
-@PrimaryNodeOnly
+/**
+ * Compares an object between a source and a target and reports what is missing, extra or different. Not
+ * {@code @PrimaryNodeOnly}: NiFi does not schedule a primary-node-only processor that has an incoming connection, and
+ * a reconciliation triggered by a migration's report needs one.
+ */
 @TriggerSerially
 @InputRequirement(InputRequirement.Requirement.INPUT_ALLOWED)
 @Tags({"crm", "reconcile", "reconciliation", "compare", "diff", "verify", "audit", "checksum", "migration", "sync", "salesforce", "hubspot", "dynamics"})
@@ -74,7 +76,8 @@ import java.util.regex.Pattern;
         + "'different' (the source's mapped version with the target id and crm_changed_fields naming the differing fields) and "
         + "'extra' (target ids and keys no source record has). Full scope reads both sides completely, holding about 200 bytes "
         + "per target record (Partitions divides that); Window scope checks only source records modified in a recent window. "
-        + "Runs on a schedule, or once per incoming FlowFile (e.g. TrackCrmLoad's report after a migration). Primary node only.")
+        + "Runs on a schedule (set its Execution Node to 'Primary node' so a cluster compares once), or once per incoming "
+        + "FlowFile (e.g. TrackCrmLoad's report after a migration), on the node the trigger arrives at.")
 @WritesAttributes({
         @WritesAttribute(attribute = "crm.reconcile.matched", description = "On the report: records equal on both sides"),
         @WritesAttribute(attribute = "crm.reconcile.missing", description = "On the report: source records the target lacks"),

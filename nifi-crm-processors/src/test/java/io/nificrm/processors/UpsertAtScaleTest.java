@@ -44,6 +44,8 @@ class UpsertAtScaleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RECORDS = 100_000;
     private static final int REJECT_EVERY = 100;
+    private static final int PER_FLOWFILE = 25_000;
+    private static final int TASKS = 4;
     private static CrmSimulator sim;
 
     @BeforeAll
@@ -68,12 +70,17 @@ class UpsertAtScaleTest {
         return node;
     }
 
-    private static byte[] input(Target target) {
-        ArrayNode array = JSON.createArrayNode();
-        for (int i = 0; i < RECORDS; i++) {
-            array.add(target.record().apply(i));
+    /** The records as FlowFiles of {@value #PER_FLOWFILE}, written by {@value #TASKS} concurrent tasks. */
+    private static List<byte[]> input(Target target) {
+        List<byte[]> flowFiles = new java.util.ArrayList<>();
+        for (int first = 0; first < RECORDS; first += PER_FLOWFILE) {
+            ArrayNode array = JSON.createArrayNode();
+            for (int i = first; i < Math.min(RECORDS, first + PER_FLOWFILE); i++) {
+                array.add(target.record().apply(i));
+            }
+            flowFiles.add(array.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        return array.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return flowFiles;
     }
 
     private static boolean rejected(int i) {
@@ -81,9 +88,10 @@ class UpsertAtScaleTest {
     }
 
     /** Runs the upsert until nothing is left to retry; returns success and failure record counts. */
-    private static long[] upsertAll(TestRunner runner, byte[] input, String key) {
+    private static long[] upsertAll(TestRunner runner, List<byte[]> input, String key) {
         runner.clearTransferState();
-        runner.enqueue(input);
+        runner.setThreadCount(TASKS);
+        input.forEach(runner::enqueue);
         long success = 0;
         long failure = 0;
         for (int round = 0; round < 20; round++) {
@@ -145,7 +153,7 @@ class UpsertAtScaleTest {
 
     private void check(Target target, String system, String lastNameField, String emailField) throws Exception {
         TestRunner runner = runner(target);
-        byte[] input = input(target);
+        List<byte[]> input = input(target);
         storm(system);
         long[] first = upsertAll(runner, input, target.key());
         assertTrue(sim.stats().throttled(system) > 0, "the storm happened");
@@ -215,7 +223,7 @@ class UpsertAtScaleTest {
         runner.setProperty(UpsertCrmRecords.KEY_FIELD, "source_id");
         runner.setProperty(CrmProperties.RECORD_READER, TestServices.READER);
         runner.setProperty(CrmProperties.RECORD_WRITER, TestServices.WRITER);
-        byte[] input = input(new Target("jdbc", "contacts", "source_id", i -> {
+        List<byte[]> input = input(new Target("jdbc", "contacts", "source_id", i -> {
             ObjectNode node = JSON.createObjectNode();
             node.put("source_id", "K" + i);
             if (rejected(i)) {
