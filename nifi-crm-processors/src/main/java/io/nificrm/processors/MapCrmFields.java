@@ -5,10 +5,10 @@ import io.nificrm.api.CrmException;
 import io.nificrm.api.CrmObjectSchema;
 import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
+import io.nificrm.processors.common.MappingProperties;
 import io.nificrm.processors.common.RecordRouter;
 import io.nificrm.processors.mapping.CompiledMapping;
 import io.nificrm.processors.mapping.MappingSpec;
-import io.nificrm.processors.mapping.MappingSpecs;
 import io.nificrm.processors.mapping.MappingSuggester;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
@@ -24,8 +24,6 @@ import org.apache.nifi.components.ConfigVerificationResult.Outcome;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
-import org.apache.nifi.components.resource.ResourceCardinality;
-import org.apache.nifi.components.resource.ResourceType;
 import org.apache.nifi.context.PropertyContext;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.logging.ComponentLog;
@@ -80,56 +78,30 @@ import java.util.stream.Collectors;
 @SeeAlso({QueryCrmEntities.class, UpsertCrmRecords.class})
 public class MapCrmFields extends AbstractProcessor implements VerifiableProcessor {
 
-    static final PropertyDescriptor MAPPING = new PropertyDescriptor.Builder()
-            .name("Mapping")
-            .description("The mapping spec as JSON text, or the path of a JSON file holding it. See the processor's "
-                    + "additional details for the format. Leave empty to use a Mapping Preset.")
-            .required(false)
-            .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
-            .build();
+    static final PropertyDescriptor MAPPING = MappingProperties.mapping("Mapping",
+            "The mapping spec as JSON text, or the path of a JSON file holding it. See the processor's "
+                    + "additional details for the format. Leave empty to use a Mapping Preset.");
 
-    static final PropertyDescriptor PRESET = new PropertyDescriptor.Builder()
-            .name("Mapping Preset")
-            .description("A mapping shipped with the bundle, used when Mapping is empty: <source>-to-<target>-<object> for "
+    static final PropertyDescriptor PRESET = MappingProperties.preset("Mapping Preset",
+            "A mapping shipped with the bundle, used when Mapping is empty: <source>-to-<target>-<object> for "
                     + "contacts, accounts and opportunities between Salesforce, HubSpot and Dynamics 365 and from each to the "
                     + "PostgreSQL schema in templates/postgres. Each preset's description names the UpsertCrmRecords Key Field "
-                    + "and reference properties to use.")
-            .required(false)
-            .allowableValues(MappingSpecs.presets().isEmpty() ? new String[]{"none"} : MappingSpecs.presets().toArray(String[]::new))
-            .build();
+                    + "and reference properties to use.");
 
-    static final PropertyDescriptor TARGET_SERVICE = new PropertyDescriptor.Builder()
-            .name("Target Connection Service")
-            .description("The target CRM. When set, mapped records are validated against the target object's describe, and "
-                    + "field types come from it.")
-            .required(false)
-            .identifiesControllerService(CrmConnectionService.class)
-            .build();
+    static final PropertyDescriptor TARGET_SERVICE = MappingProperties.connectionService("Target Connection Service",
+            "The target CRM. When set, mapped records are validated against the target object's describe, and "
+                    + "field types come from it.", false);
 
-    static final PropertyDescriptor TARGET_OBJECT = new PropertyDescriptor.Builder()
-            .name("Target Object")
-            .description("The target object to validate against. Empty uses the mapping's target.object.")
-            .required(false)
-            .addValidator(org.apache.nifi.processor.util.StandardValidators.createRegexMatchingValidator(
-                    java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor TARGET_OBJECT = MappingProperties.apiName("Target Object",
+            "The target object to validate against. Empty uses the mapping's target.object.");
 
-    static final PropertyDescriptor SOURCE_SERVICE = new PropertyDescriptor.Builder()
-            .name("Source Connection Service")
-            .description("The source CRM, used only when verifying the configuration: the mapping's source fields are checked "
+    static final PropertyDescriptor SOURCE_SERVICE = MappingProperties.connectionService("Source Connection Service",
+            "The source CRM, used only when verifying the configuration: the mapping's source fields are checked "
                     + "against the source object's describe, and mappings for unmapped target fields are suggested from it. "
-                    + "Records are never read through it.")
-            .required(false)
-            .identifiesControllerService(CrmConnectionService.class)
-            .build();
+                    + "Records are never read through it.", false);
 
-    static final PropertyDescriptor SOURCE_OBJECT = new PropertyDescriptor.Builder()
-            .name("Source Object")
-            .description("The source object for verification. Empty uses the mapping's source.object.")
-            .required(false)
-            .addValidator(org.apache.nifi.processor.util.StandardValidators.createRegexMatchingValidator(
-                    java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor SOURCE_OBJECT = MappingProperties.apiName("Source Object",
+            "The source object for verification. Empty uses the mapping's source.object.");
 
     static final PropertyDescriptor PII_SALT = new PropertyDescriptor.Builder()
             .name("PII Hash Salt")
@@ -217,12 +189,7 @@ public class MapCrmFields extends AbstractProcessor implements VerifiableProcess
     }
 
     static MappingSpec readSpec(PropertyContext context) throws IOException {
-        if (context.getProperty(MAPPING).isSet()) {
-            try (InputStream in = context.getProperty(MAPPING).asResource().read()) {
-                return MappingSpecs.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
-        return MappingSpecs.parse(MappingSpecs.preset(context.getProperty(PRESET).getValue()));
+        return MappingProperties.read(context, MAPPING, PRESET);
     }
 
     private static byte[] salt(PropertyContext context) {

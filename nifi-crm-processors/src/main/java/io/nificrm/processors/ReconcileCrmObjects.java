@@ -7,10 +7,10 @@ import io.nificrm.api.CrmField;
 import io.nificrm.api.CrmObjectSchema;
 import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
+import io.nificrm.processors.common.MappingProperties;
 import io.nificrm.processors.common.RecordBatch;
 import io.nificrm.processors.mapping.CompiledMapping;
 import io.nificrm.processors.mapping.MappingSpec;
-import io.nificrm.processors.mapping.MappingSpecs;
 import io.nificrm.processors.reconcile.ReconcileReport;
 import io.nificrm.processors.reconcile.Reconciliation;
 import org.apache.nifi.annotation.behavior.InputRequirement;
@@ -24,8 +24,6 @@ import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
-import org.apache.nifi.components.resource.ResourceCardinality;
-import org.apache.nifi.components.resource.ResourceType;
 import org.apache.nifi.context.PropertyContext;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
@@ -45,7 +43,6 @@ import org.apache.nifi.serialization.record.RecordFieldType;
 import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -97,63 +94,31 @@ public class ReconcileCrmObjects extends AbstractProcessor {
             "Read only the source records modified within Window and look their counterparts up by key: finds missing and "
                     + "different ones cheaply, not extras.");
 
-    static final PropertyDescriptor SOURCE_SERVICE = new PropertyDescriptor.Builder()
-            .name("Source Connection Service")
-            .description("The system of record to compare from.")
-            .required(true)
-            .identifiesControllerService(CrmConnectionService.class)
-            .build();
+    static final PropertyDescriptor SOURCE_SERVICE = MappingProperties.connectionService("Source Connection Service",
+            "The system of record to compare from.", true);
 
-    static final PropertyDescriptor SOURCE_OBJECT = new PropertyDescriptor.Builder()
-            .name("Source Object")
-            .description("The source object. Empty uses the mapping's source.object.")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor SOURCE_OBJECT = MappingProperties.apiName("Source Object",
+            "The source object. Empty uses the mapping's source.object.");
 
-    static final PropertyDescriptor TARGET_SERVICE = new PropertyDescriptor.Builder()
-            .name("Target Connection Service")
-            .description("The system to check.")
-            .required(true)
-            .identifiesControllerService(CrmConnectionService.class)
-            .build();
+    static final PropertyDescriptor TARGET_SERVICE = MappingProperties.connectionService("Target Connection Service",
+            "The system to check.", true);
 
-    static final PropertyDescriptor TARGET_OBJECT = new PropertyDescriptor.Builder()
-            .name("Target Object")
-            .description("The target object. Empty uses the mapping's target.object.")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor TARGET_OBJECT = MappingProperties.apiName("Target Object",
+            "The target object. Empty uses the mapping's target.object.");
 
-    static final PropertyDescriptor MAPPING = new PropertyDescriptor.Builder()
-            .name("Mapping")
-            .description("The mapping from source to target (JSON text or a file path; see MapCrmFields), so records are compared "
-                    + "in the target's terms. Leave empty to use a Mapping Preset.")
-            .required(false)
-            .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
-            .build();
+    static final PropertyDescriptor MAPPING = MappingProperties.mapping("Mapping",
+            "The mapping from source to target (JSON text or a file path; see MapCrmFields), so records are compared "
+                    + "in the target's terms. Leave empty to use a Mapping Preset.");
 
-    static final PropertyDescriptor PRESET = new PropertyDescriptor.Builder()
-            .name("Mapping Preset")
-            .description("A mapping shipped with the bundle, used when Mapping is empty.")
-            .required(false)
-            .allowableValues(MappingSpecs.presets().isEmpty() ? new String[]{"none"} : MappingSpecs.presets().toArray(String[]::new))
-            .build();
+    static final PropertyDescriptor PRESET = MappingProperties.preset("Mapping Preset",
+            "A mapping shipped with the bundle, used when Mapping is empty.");
 
-    static final PropertyDescriptor TARGET_KEY = new PropertyDescriptor.Builder()
-            .name("Target Key Field")
-            .description("The target field holding the source key (e.g. HubSpot source_id, Salesforce External_Id__c). Empty: the "
-                    + "target field the mapping fills from the Source Key Field.")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor TARGET_KEY = MappingProperties.apiName("Target Key Field",
+            "The target field holding the source key (e.g. HubSpot source_id, Salesforce External_Id__c). Empty: the "
+                    + "target field the mapping fills from the Source Key Field.");
 
-    static final PropertyDescriptor SOURCE_KEY = new PropertyDescriptor.Builder()
-            .name("Source Key Field")
-            .description("The source field whose value the Target Key Field holds. Empty: the source object's id field.")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor SOURCE_KEY = MappingProperties.apiName("Source Key Field",
+            "The source field whose value the Target Key Field holds. Empty: the source object's id field.");
 
     static final PropertyDescriptor COMPARE_FIELDS = new PropertyDescriptor.Builder()
             .name("Compare Fields")
@@ -262,12 +227,7 @@ public class ReconcileCrmObjects extends AbstractProcessor {
     }
 
     private static MappingSpec readSpec(PropertyContext context) throws IOException {
-        if (context.getProperty(MAPPING).isSet()) {
-            try (InputStream in = context.getProperty(MAPPING).asResource().read()) {
-                return MappingSpecs.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
-        return MappingSpecs.parse(MappingSpecs.preset(context.getProperty(PRESET).getValue()));
+        return MappingProperties.read(context, MAPPING, PRESET);
     }
 
     @Override

@@ -8,10 +8,10 @@ import io.nificrm.api.CrmException;
 import io.nificrm.api.CrmObjectSchema;
 import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
+import io.nificrm.processors.common.MappingProperties;
 import io.nificrm.processors.common.WholeFlowFileFailure;
 import io.nificrm.processors.mapping.CompiledMapping;
 import io.nificrm.processors.mapping.MappingSpec;
-import io.nificrm.processors.mapping.MappingSpecs;
 import io.nificrm.processors.twoway.GroupedOutputs;
 import io.nificrm.processors.twoway.LedgerProperties;
 import io.nificrm.processors.twoway.LedgerStores;
@@ -32,8 +32,6 @@ import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
-import org.apache.nifi.components.resource.ResourceCardinality;
-import org.apache.nifi.components.resource.ResourceType;
 import org.apache.nifi.context.PropertyContext;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.processor.AbstractProcessor;
@@ -55,7 +53,6 @@ import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -110,34 +107,18 @@ public class SyncCrmChanges extends AbstractProcessor {
             "Changes on both sides since the last sync make the record one conflict; the winner's version of every differing "
                     + "field is kept (for fields that belong together, such as address lines).");
 
-    static final PropertyDescriptor SOURCE_SERVICE = new PropertyDescriptor.Builder()
-            .name("Source Connection Service")
-            .description("The system the changes come from. Described (never queried) to compile the reverse mapping and "
-                    + "find the source's id and modified-time fields.")
-            .required(true)
-            .identifiesControllerService(CrmConnectionService.class)
-            .build();
+    static final PropertyDescriptor SOURCE_SERVICE = MappingProperties.connectionService("Source Connection Service",
+            "The system the changes come from. Described (never queried) to compile the reverse mapping and "
+                    + "find the source's id and modified-time fields.", true);
 
-    static final PropertyDescriptor SOURCE_OBJECT = new PropertyDescriptor.Builder()
-            .name("Source Object")
-            .description("The source object. Empty uses the mapping's source.object.")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor SOURCE_OBJECT = MappingProperties.apiName("Source Object",
+            "The source object. Empty uses the mapping's source.object.");
 
-    static final PropertyDescriptor TARGET_SERVICE = new PropertyDescriptor.Builder()
-            .name("Target Connection Service")
-            .description("The system the changes go to: its current records are looked up to detect conflicts.")
-            .required(true)
-            .identifiesControllerService(CrmConnectionService.class)
-            .build();
+    static final PropertyDescriptor TARGET_SERVICE = MappingProperties.connectionService("Target Connection Service",
+            "The system the changes go to: its current records are looked up to detect conflicts.", true);
 
-    static final PropertyDescriptor TARGET_OBJECT = new PropertyDescriptor.Builder()
-            .name("Target Object")
-            .description("The target object. Empty uses the mapping's target.object.")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor TARGET_OBJECT = MappingProperties.apiName("Target Object",
+            "The target object. Empty uses the mapping's target.object.");
 
     static final PropertyDescriptor SOURCE_SIDE = new PropertyDescriptor.Builder()
             .name("Source Side")
@@ -154,35 +135,19 @@ public class SyncCrmChanges extends AbstractProcessor {
             .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z0-9_.-]+")))
             .build();
 
-    static final PropertyDescriptor MAPPING = new PropertyDescriptor.Builder()
-            .name("Mapping")
-            .description("The forward mapping (source to target) as JSON text or a file path; see MapCrmFields. Leave empty to "
-                    + "use a Mapping Preset.")
-            .required(false)
-            .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
-            .build();
+    static final PropertyDescriptor MAPPING = MappingProperties.mapping("Mapping",
+            "The forward mapping (source to target) as JSON text or a file path; see MapCrmFields. Leave empty to "
+                    + "use a Mapping Preset.");
 
-    static final PropertyDescriptor PRESET = new PropertyDescriptor.Builder()
-            .name("Mapping Preset")
-            .description("A forward mapping shipped with the bundle, used when Mapping is empty.")
-            .required(false)
-            .allowableValues(presetValues())
-            .build();
+    static final PropertyDescriptor PRESET = MappingProperties.preset("Mapping Preset",
+            "A forward mapping shipped with the bundle, used when Mapping is empty.");
 
-    static final PropertyDescriptor REVERSE_MAPPING = new PropertyDescriptor.Builder()
-            .name("Reverse Mapping")
-            .description("The mapping of the other direction (target to source): the same one the other direction's "
-                    + "SyncCrmChanges uses as its forward mapping. Leave empty to use a Reverse Mapping Preset.")
-            .required(false)
-            .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
-            .build();
+    static final PropertyDescriptor REVERSE_MAPPING = MappingProperties.mapping("Reverse Mapping",
+            "The mapping of the other direction (target to source): the same one the other direction's "
+                    + "SyncCrmChanges uses as its forward mapping. Leave empty to use a Reverse Mapping Preset.");
 
-    static final PropertyDescriptor REVERSE_PRESET = new PropertyDescriptor.Builder()
-            .name("Reverse Mapping Preset")
-            .description("A reverse mapping shipped with the bundle, used when Reverse Mapping is empty.")
-            .required(false)
-            .allowableValues(presetValues())
-            .build();
+    static final PropertyDescriptor REVERSE_PRESET = MappingProperties.preset("Reverse Mapping Preset",
+            "A reverse mapping shipped with the bundle, used when Reverse Mapping is empty.");
 
     static final PropertyDescriptor POLICY = new PropertyDescriptor.Builder()
             .name("Conflict Policy")
@@ -217,22 +182,14 @@ public class SyncCrmChanges extends AbstractProcessor {
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .build();
 
-    static final PropertyDescriptor TARGET_LINK_FIELD = new PropertyDescriptor.Builder()
-            .name("Target Link Field")
-            .description("The target field holding the source record's id (the key that creates upsert by), used to find the "
+    static final PropertyDescriptor TARGET_LINK_FIELD = MappingProperties.apiName("Target Link Field",
+            "The target field holding the source record's id (the key that creates upsert by), used to find the "
                     + "counterpart of a record the ledger does not know yet. Empty: the target field the forward mapping fills "
-                    + "from the source id (e.g. source_id from Id).")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+                    + "from the source id (e.g. source_id from Id).");
 
-    static final PropertyDescriptor SOURCE_LINK_FIELD = new PropertyDescriptor.Builder()
-            .name("Source Link Field")
-            .description("The source field holding the target record's id (for records that came from the target). Empty: the "
-                    + "source field the reverse mapping fills from the target id (e.g. External_Id__c from hs_object_id).")
-            .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[A-Za-z][A-Za-z0-9_]*")))
-            .build();
+    static final PropertyDescriptor SOURCE_LINK_FIELD = MappingProperties.apiName("Source Link Field",
+            "The source field holding the target record's id (for records that came from the target). Empty: the "
+                    + "source field the reverse mapping fills from the target id (e.g. External_Id__c from hs_object_id).");
 
     static final Relationship REL_CREATE = new Relationship.Builder().name("create")
             .description("Source records with no counterpart, mapped to the target: upsert them by the Target Link Field").build();
@@ -280,11 +237,6 @@ public class SyncCrmChanges extends AbstractProcessor {
 
     private volatile Setup setup;
 
-    private static String[] presetValues() {
-        List<String> presets = MappingSpecs.presets();
-        return presets.isEmpty() ? new String[]{"none"} : presets.toArray(String[]::new);
-    }
-
     @Override
     protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
         return PROPERTIES;
@@ -304,7 +256,7 @@ public class SyncCrmChanges extends AbstractProcessor {
                 continue;
             }
             try {
-                CompiledMapping.compile(readSpec(context, pair[0], pair[1]), null, null);
+                CompiledMapping.compile(MappingProperties.read(context, pair[0], pair[1]), null, null);
             } catch (IllegalArgumentException | IOException e) {
                 results.add(invalid(pair[0].getName(), e.getMessage()));
             }
@@ -356,19 +308,10 @@ public class SyncCrmChanges extends AbstractProcessor {
         }
     }
 
-    private static MappingSpec readSpec(PropertyContext context, PropertyDescriptor text, PropertyDescriptor preset) throws IOException {
-        if (context.getProperty(text).isSet()) {
-            try (InputStream in = context.getProperty(text).asResource().read()) {
-                return MappingSpecs.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-        }
-        return MappingSpecs.parse(MappingSpecs.preset(context.getProperty(preset).getValue()));
-    }
-
     @OnScheduled
     public void setUp(ProcessContext context) throws IOException {
-        MappingSpec forward = readSpec(context, MAPPING, PRESET);
-        MappingSpec reverse = readSpec(context, REVERSE_MAPPING, REVERSE_PRESET);
+        MappingSpec forward = MappingProperties.read(context, MAPPING, PRESET);
+        MappingSpec reverse = MappingProperties.read(context, REVERSE_MAPPING, REVERSE_PRESET);
         CrmConnectionService source = context.getProperty(SOURCE_SERVICE).asControllerService(CrmConnectionService.class);
         CrmConnectionService target = context.getProperty(TARGET_SERVICE).asControllerService(CrmConnectionService.class);
         String sourceObject = objectName(context, SOURCE_OBJECT, forward.source(), "source");
