@@ -26,7 +26,6 @@ import org.apache.nifi.controller.ConfigurationContext;
 import org.apache.nifi.controller.VerifiableControllerService;
 import org.apache.nifi.dbcp.DBCPService;
 import org.apache.nifi.logging.ComponentLog;
-import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 import org.apache.nifi.serialization.record.Record;
 
@@ -215,26 +214,6 @@ public class JdbcConnectionService extends AbstractControllerService implements 
 
     // ---- connections ----
 
-    /** A connection from the pool; pool failures become SQLExceptions (08001 when the pool gives no SQLState). */
-    private static Connection connection(DBCPService pool) throws SQLException {
-        try {
-            Connection connection = pool.getConnection();
-            if (connection == null) {
-                throw new SQLException("The connection pool returned no connection", "08001");
-            }
-            return connection;
-        } catch (ProcessException e) {
-            Throwable cause = e;
-            while (cause != null && !(cause instanceof SQLException)) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new SQLException("The connection pool could not connect: " + e.getMessage(), "08001", e);
-        }
-    }
-
     private interface SqlWork<T> {
         T run(Connection connection, DatabaseInfo db) throws SQLException;
     }
@@ -242,7 +221,7 @@ public class JdbcConnectionService extends AbstractControllerService implements 
     /** Runs work on a pooled connection; SQL failures become CrmExceptions saying what was being done. */
     private <T> T withConnection(String action, SqlWork<T> work) {
         Settings current = settings();
-        try (Connection connection = connection(current.pool())) {
+        try (Connection connection = PooledConnections.borrow(current.pool())) {
             DatabaseInfo db = database;
             if (db == null) {
                 db = DatabaseInfo.of(connection, current.dialect());
@@ -321,7 +300,7 @@ public class JdbcConnectionService extends AbstractControllerService implements 
         }
         DatabaseInfo info = db;
         return forgetOnSchemaError(request.object(), () ->
-                new JdbcWriter(table, info, current.batchSize(), () -> connection(current.pool())).write(request));
+                new JdbcWriter(table, info, current.batchSize(), () -> PooledConnections.borrow(current.pool())).write(request));
     }
 
     @Override
@@ -378,7 +357,7 @@ public class JdbcConnectionService extends AbstractControllerService implements 
             results.add(result("Connect to database", Outcome.FAILED, "No Database Connection Pooling Service is set"));
             return results;
         }
-        try (Connection connection = connection(candidate.pool())) {
+        try (Connection connection = PooledConnections.borrow(candidate.pool())) {
             DatabaseInfo db = DatabaseInfo.of(connection, candidate.dialect());
             results.add(result("Connect to database", Outcome.SUCCESSFUL, "Connected to " + db.product() + " at " + db.url()
                     + " with " + db.driver()));

@@ -10,6 +10,7 @@ import io.nificrm.api.queue.QueueBatch;
 import io.nificrm.api.queue.QueueMessage;
 import io.nificrm.api.queue.QueuePosition;
 import io.nificrm.api.queue.ReceivedMessage;
+import io.nificrm.services.jdbc.PooledConnections;
 import io.nificrm.services.jdbc.SqlErrors;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.Tags;
@@ -27,7 +28,6 @@ import org.apache.nifi.controller.VerifiableControllerService;
 import org.apache.nifi.dbcp.DBCPService;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.logging.ComponentLog;
-import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 
 import java.nio.charset.StandardCharsets;
@@ -278,7 +278,7 @@ public class OutboxChangeQueue extends AbstractControllerService implements CrmC
     /** Runs work in one transaction on a pooled connection; SQL failures become CrmExceptions. */
     private <T> T transaction(String action, SqlWork<T> work) {
         Settings s = settings();
-        try (Connection connection = connection(s.pool())) {
+        try (Connection connection = PooledConnections.borrow(s.pool())) {
             ensureTable(connection, s);
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(false);
@@ -298,25 +298,6 @@ public class OutboxChangeQueue extends AbstractControllerService implements CrmC
             }
         } catch (SQLException e) {
             throw SqlErrors.toCrmException(action, e);
-        }
-    }
-
-    private static Connection connection(DBCPService pool) throws SQLException {
-        try {
-            Connection connection = pool.getConnection();
-            if (connection == null) {
-                throw new SQLException("The connection pool returned no connection", "08001");
-            }
-            return connection;
-        } catch (ProcessException e) {
-            Throwable cause = e;
-            while (cause != null && !(cause instanceof SQLException)) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new SQLException("The connection pool could not connect: " + e.getMessage(), "08001", e);
         }
     }
 
@@ -646,7 +627,7 @@ public class OutboxChangeQueue extends AbstractControllerService implements CrmC
             results.add(result("Connect to database", Outcome.FAILED, "No Database Connection Pooling Service is set"));
             return results;
         }
-        try (Connection connection = connection(candidate.pool())) {
+        try (Connection connection = PooledConnections.borrow(candidate.pool())) {
             var meta = connection.getMetaData();
             boolean postgres = meta.getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
             results.add(result("Connect to database", postgres ? Outcome.SUCCESSFUL : Outcome.FAILED, "Connected to "
