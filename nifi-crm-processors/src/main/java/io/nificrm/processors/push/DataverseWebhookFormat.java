@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * The change record takes the values of the {@code Target} entity (for an Update, the changed columns) over those of a
  * registered post-image; lookups become their id, option sets and money their value, {@code /Date(ms)/} an ISO instant.
  */
-public final class DataverseWebhookFormat implements WebhookFormat {
+public final class DataverseWebhookFormat extends JsonWebhookFormat {
 
     /** Where Dataverse puts the key. */
     public enum KeyLocation {
@@ -169,20 +169,5 @@ public final class DataverseWebhookFormat implements WebhookFormat {
 
     private static Iterable<JsonNode> iterable(JsonNode node) {
         return node != null && node.isArray() ? node : List.of();
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() || !value.isValueNode() ? null : value.asText();
-    }
-
-    @Override
-    public Answer accepted() {
-        return new Answer(200, null, new byte[0]);
-    }
-
-    @Override
-    public Answer refused(int status, String reason, String message) {
-        return WebhookFormat.jsonError(status, reason, message);
     }
 }

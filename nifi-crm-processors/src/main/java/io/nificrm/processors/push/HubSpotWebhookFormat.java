@@ -27,7 +27,7 @@ import java.util.function.LongSupplier;
  * Events this bundle cannot use (no object id, unknown shape) are skipped and counted, never the reason to refuse the
  * whole request: HubSpot does not retry a 400, so refusing would lose the good events too.
  */
-public final class HubSpotWebhookFormat implements WebhookFormat {
+public final class HubSpotWebhookFormat extends JsonWebhookFormat {
     public static final String SIGNATURE_HEADER = "X-HubSpot-Signature-v3";
     public static final String TIMESTAMP_HEADER = "X-HubSpot-Request-Timestamp";
     /** HubSpot's rule: reject requests whose timestamp is more than 5 minutes old. */
@@ -186,20 +186,5 @@ public final class HubSpotWebhookFormat implements WebhookFormat {
             case "deletion", "privacyDeletion" -> "delete";
             default -> "update";
         };
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() || !value.isValueNode() ? null : value.asText();
-    }
-
-    @Override
-    public Answer accepted() {
-        return new Answer(200, null, new byte[0]);
-    }
-
-    @Override
-    public Answer refused(int status, String reason, String message) {
-        return WebhookFormat.jsonError(status, reason, message);
     }
 }

@@ -32,24 +32,4 @@ public interface WebhookFormat {
 
     /** The answer for a refused or failed request. {@code message} is safe to show (no secret, no value). */
     Answer refused(int status, String reason, String message);
-
-    /** JSON error answers for the JSON formats. */
-    static Answer jsonError(int status, String reason, String message) {
-        String body = "{\"status\":\"error\",\"reason\":\"" + escape(reason) + "\",\"message\":\"" + escape(message) + "\"}";
-        return Answer.text(status, "application/json; charset=UTF-8", body);
-    }
-
-    private static String escape(String s) {
-        StringBuilder out = new StringBuilder();
-        for (char c : (s == null ? "" : s).toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
 }
