@@ -1,14 +1,13 @@
 package io.nificrm.processors.dedup;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nificrm.processors.common.JsonSettings;
 import org.apache.commons.text.similarity.IntersectionResult;
 import org.apache.commons.text.similarity.IntersectionSimilarity;
 import org.apache.commons.text.similarity.JaroWinklerSimilarity;
 import org.apache.commons.text.similarity.LevenshteinDistance;
 
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -169,21 +168,8 @@ public final class MatchModel {
      * @throws IllegalArgumentException on invalid JSON, unknown names or non-numbers
      */
     public static Map<String, Double> parseOverrides(String json) {
-        if (json == null || json.isBlank()) {
-            return Map.of();
-        }
-        JsonNode node;
-        try {
-            node = new ObjectMapper().readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("must be a JSON object of weight name to number");
-        }
         Map<String, Double> overrides = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : JsonSettings.entries(json, "weight name to number").entrySet()) {
             if (!DEFAULT_WEIGHTS.containsKey(e.getKey())) {
                 throw new IllegalArgumentException("unknown weight '" + e.getKey() + "'; known: " + String.join(", ",
                         new java.util.TreeSet<>(DEFAULT_WEIGHTS.keySet())));

@@ -1,13 +1,12 @@
 package io.nificrm.processors.dedup;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nificrm.processors.common.JsonSettings;
 import org.apache.nifi.serialization.record.Record;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -113,21 +112,8 @@ public final class Survivorship {
      * @throws IllegalArgumentException on invalid JSON or unknown rules
      */
     public static Map<String, Rule> parseRules(String json) {
-        if (json == null || json.isBlank()) {
-            return Map.of();
-        }
-        JsonNode node;
-        try {
-            node = new ObjectMapper().readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("must be a JSON object of field name to rule");
-        }
         Map<String, Rule> rules = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : JsonSettings.entries(json, "field name to rule").entrySet()) {
             if (!e.getValue().isTextual()) {
                 throw new IllegalArgumentException("the rule of field '" + e.getKey() + "' must be a string");
             }
