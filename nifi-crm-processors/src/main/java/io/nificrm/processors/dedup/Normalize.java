@@ -101,15 +101,9 @@ public final class Normalize {
      * dropped ({@code O'Brien} → {@code obrien}), hyphens become spaces.
      */
     public static String name(String raw) {
-        if (raw == null) {
+        String s = unaccented(raw);
+        if (s == null) {
             return null;
-        }
-        String s = raw.strip();
-        if (s.isEmpty()) {
-            return null;
-        }
-        if (!isAscii(s)) {
-            s = StringUtils.stripAccents(s);
         }
         StringBuilder out = new StringBuilder(s.length());
         boolean space = false;
@@ -133,15 +127,9 @@ public final class Normalize {
      * GmbH, Ltd, Corp., Co. ...) removed wherever they stand.
      */
     public static String companyName(String raw) {
-        if (raw == null) {
+        String s = unaccented(raw);
+        if (s == null) {
             return null;
-        }
-        String s = raw.strip();
-        if (s.isEmpty()) {
-            return null;
-        }
-        if (!isAscii(s)) {
-            s = StringUtils.stripAccents(s);
         }
         s = s.toLowerCase(Locale.ROOT).replace("&", " and ");
         StringBuilder out = new StringBuilder(s.length());
@@ -201,15 +189,9 @@ public final class Normalize {
 
     /** A street address: like {@link #name} but keeping digits, with common words abbreviated (Street → st). */
     public static String street(String raw) {
-        if (raw == null) {
+        String s = unaccented(raw);
+        if (s == null) {
             return null;
-        }
-        String s = raw.strip();
-        if (s.isEmpty()) {
-            return null;
-        }
-        if (!isAscii(s)) {
-            s = StringUtils.stripAccents(s);
         }
         StringBuilder out = new StringBuilder(s.length());
         for (String token : s.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
@@ -267,6 +249,15 @@ public final class Normalize {
         map.put("suisse", "CH");
         map.put("österreich", "AT");
         return Map.copyOf(map);
+    }
+
+    /** The value stripped and without accents; null when null or blank. */
+    private static String unaccented(String raw) {
+        String s = raw == null ? "" : raw.strip();
+        if (s.isEmpty()) {
+            return null;
+        }
+        return isAscii(s) ? s : StringUtils.stripAccents(s);
     }
 
     static boolean isAscii(String s) {
