@@ -24,9 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -66,19 +66,31 @@ class QueueProcessorsTest {
     /** Runs the consumer until {@code count} records arrived (or 15 s passed); returns them in arrival order. */
     private static List<JsonNode> consume(TestRunner consumer, int count) throws Exception {
         List<JsonNode> records = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        boolean first = true;
-        while (records.size() < count && System.nanoTime() < deadline) {
-            consumer.clearTransferState();
-            consumer.run(1, false, first);
-            first = false;
+        consumer.clearTransferState();
+        pollUntil(consumer, () -> records.size() >= count, () -> {
             for (MockFlowFile flowFile : consumer.getFlowFilesForRelationship("success")) {
                 for (JsonNode record : JSON.readTree(flowFile.toByteArray())) {
                     records.add(record);
                 }
             }
-        }
+            consumer.clearTransferState();
+        });
         return records;
+    }
+
+    /** Runs the consumer (its first run schedules it) until {@code done} holds or 15 s passed; {@code afterRun} after each run. */
+    private static void pollUntil(TestRunner consumer, BooleanSupplier done, ThrowingRunnable afterRun) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        boolean first = true;
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            consumer.run(1, false, first);
+            first = false;
+            afterRun.run();
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     @ParameterizedTest
@@ -215,39 +227,27 @@ class QueueProcessorsTest {
         QueueTestSupport.FailingJsonWriter.failures.set(1);
 
         // The first poll gets the messages but writing them fails: the session rolls back and nothing is acknowledged.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        boolean first = true;
-        while (QueueTestSupport.FailingJsonWriter.failures.get() > 0 && System.nanoTime() < deadline) {
-            consume.run(1, false, first);
-            first = false;
-        }
+        pollUntil(consume, () -> QueueTestSupport.FailingJsonWriter.failures.get() == 0, () -> { });
         assertEquals(0, QueueTestSupport.FailingJsonWriter.failures.get(), "the writer failed once");
         consume.assertTransferCount("success", 0);
-        assertNothingAcknowledged(kind, topic, "g-commit");
+        assertEquals(0, acknowledged(kind, topic, "g-commit"), "nothing acknowledged");
 
         // The next poll delivers the same messages; this session commits, and then they are acknowledged.
         List<JsonNode> records = consume(consume, 3);
         assertEquals(List.of("1", "2", "3"), records.stream().map(r -> r.get("crm_key").asText()).toList());
-        assertEverythingAcknowledged(kind, topic, "g-commit", 3);
+        assertEquals(3, acknowledged(kind, topic, "g-commit"), "all three acknowledged");
         consume.clearTransferState();
         consume.run(1, false, false);
         consume.assertTransferCount("success", 0);
     }
 
-    private static void assertNothingAcknowledged(String kind, String topic, String group) throws Exception {
+    /** How many messages of the topic the group has acknowledged: Kafka's committed offset, the outbox's done rows. */
+    private static long acknowledged(String kind, String topic, String group) throws Exception {
         if (kind.equals("kafka")) {
-            assertNull(committed(group).get(new TopicPartition(topic, 0)), "no offset committed");
-        } else {
-            assertEquals(0, QueueTestSupport.outboxScalar("SELECT count(*) FROM crm_outbox WHERE topic = '" + topic + "' AND done_at IS NOT NULL"));
+            OffsetAndMetadata offset = committed(group).get(new TopicPartition(topic, 0));
+            return offset == null ? 0 : offset.offset();
         }
-    }
-
-    private static void assertEverythingAcknowledged(String kind, String topic, String group, int count) throws Exception {
-        if (kind.equals("kafka")) {
-            assertEquals(count, committed(group).get(new TopicPartition(topic, 0)).offset());
-        } else {
-            assertEquals(count, QueueTestSupport.outboxScalar("SELECT count(*) FROM crm_outbox WHERE topic = '" + topic + "' AND done_at IS NOT NULL"));
-        }
+        return QueueTestSupport.outboxScalar("SELECT count(*) FROM crm_outbox WHERE topic = '" + topic + "' AND done_at IS NOT NULL");
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> committed(String group) throws Exception {
@@ -292,12 +292,7 @@ class QueueProcessorsTest {
         queue.publish(topic, List.of(new io.nificrm.api.queue.QueueMessage("k", "[1, 2]".getBytes(StandardCharsets.UTF_8)),
                 new io.nificrm.api.queue.QueueMessage("k2", "{\"crm_object\": \"Contact\", \"crm_key\": \"k2\"}".getBytes(StandardCharsets.UTF_8))));
         TestRunner consume = consumer(kind, topic, "g-malformed");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        boolean first = true;
-        while (consume.getFlowFilesForRelationship("parse.failure").isEmpty() && System.nanoTime() < deadline) {
-            consume.run(1, false, first);
-            first = false;
-        }
+        pollUntil(consume, () -> !consume.getFlowFilesForRelationship("parse.failure").isEmpty(), () -> { });
         consume.assertTransferCount("parse.failure", 1);
         consume.assertTransferCount("success", 1);
         MockFlowFile bad = consume.getFlowFilesForRelationship("parse.failure").get(0);
