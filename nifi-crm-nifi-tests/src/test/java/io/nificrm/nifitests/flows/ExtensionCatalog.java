@@ -49,7 +49,7 @@ public final class ExtensionCatalog {
 
     public record ExtensionInfo(String type, String kind, Coordinate bundle, Map<String, PropertyInfo> properties,
                                 Set<String> relationships, boolean dynamicProperties, String inputRequirement,
-                                boolean primaryNodeOnly, Set<String> providedApis) {
+                                boolean primaryNodeOnly, Set<String> providedApis, boolean dynamicRelationships) {
         public boolean isProcessor() {
             return "PROCESSOR".equals(kind);
         }
@@ -181,7 +181,7 @@ public final class ExtensionCatalog {
         }
         return new ExtensionInfo(text(ext, "name"), text(ext, "type"), bundle, properties, relationships,
                 child(ext, "dynamicProperties") != null, text(ext, "inputRequirement"),
-                "true".equals(text(ext, "primaryNodeOnly")), apis);
+                "true".equals(text(ext, "primaryNodeOnly")), apis, child(ext, "dynamicRelationship") != null);
     }
 
     private static Element child(Element parent, String name) {

@@ -292,7 +292,16 @@ public final class FlowDefinitionCheck {
     private void relationships(JsonNode processor, ExtensionInfo info, String what, Set<String> connected, int incomingCount) {
         Set<String> autoTerminated = strings(processor.path("autoTerminatedRelationships"));
         Set<String> retried = strings(processor.path("retriedRelationships"));
-        for (String relationship : info.relationships()) {
+        // Types with dynamic relationships (RouteOnAttribute, QueryRecord) have one per dynamic property.
+        Set<String> all = new java.util.LinkedHashSet<>(info.relationships());
+        if (info.dynamicRelationships()) {
+            processor.path("properties").fieldNames().forEachRemaining(name -> {
+                if (!info.properties().containsKey(name)) {
+                    all.add(name);
+                }
+            });
+        }
+        for (String relationship : all) {
             boolean isConnected = connected.contains(relationship);
             boolean terminated = autoTerminated.contains(relationship);
             if (!isConnected && !terminated) {
@@ -303,8 +312,8 @@ public final class FlowDefinitionCheck {
         }
         for (Set<String> declared : List.of(connected, autoTerminated, retried)) {
             for (String relationship : declared) {
-                if (!info.relationships().contains(relationship)) {
-                    problems.add(what + ": has no relationship '" + relationship + "' (it has " + info.relationships() + ")");
+                if (!all.contains(relationship)) {
+                    problems.add(what + ": has no relationship '" + relationship + "' (it has " + all + ")");
                 }
             }
         }

@@ -166,6 +166,17 @@ class FlowDefinitionStaticCheckTest {
     }
 
     @Test
+    void anUnconnectedDynamicRelationshipIsReported() {
+        // QueryRecord and RouteOnAttribute have one relationship per dynamic property: each must be routed too.
+        ObjectNode flow = TemplateFiles.read(TemplateFiles.file(FlowTemplates.ONGOING_SYNC_PUSH_HUBSPOT_TO_SALESFORCE));
+        removeConnections(flow, "Split deletes", "deletes");
+        assertProblem(flow, "Processor 'Split deletes'", "relationship 'deletes' is neither connected nor auto-terminated");
+        ObjectNode queue = TemplateFiles.read(TemplateFiles.file(FlowTemplates.ONGOING_SYNC_QUEUE_SALESFORCE_TO_HUBSPOT));
+        ((ObjectNode) processor(queue, "Split deletes").path("properties")).remove("deletes");
+        assertProblem(queue, "Processor 'Split deletes'", "has no relationship 'deletes'");
+    }
+
+    @Test
     void aRetryWithoutDeadLetterIsReported() {
         ObjectNode flow = migration();
         removeConnections(flow, "Upsert accounts", "retry");

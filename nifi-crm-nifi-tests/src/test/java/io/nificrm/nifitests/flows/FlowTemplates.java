@@ -32,6 +32,10 @@ public final class FlowTemplates {
     public static final String FULL_MIGRATION_POSTGRESQL = "full-migration/salesforce-to-postgresql.json";
     public static final String ONGOING_SYNC_HUBSPOT = "ongoing-sync/salesforce-to-hubspot.json";
     public static final String FILE_IMPORT_HUBSPOT = "file-import/csv-to-hubspot.json";
+    public static final String ONGOING_SYNC_PUSH_HUBSPOT_TO_SALESFORCE = "ongoing-sync-push/hubspot-to-salesforce.json";
+    public static final String ONGOING_SYNC_QUEUE_SALESFORCE_TO_HUBSPOT = "ongoing-sync-queue/salesforce-to-hubspot.json";
+    public static final String TWO_WAY_SYNC_SALESFORCE_HUBSPOT = "two-way-sync/salesforce-and-hubspot.json";
+    public static final String RECONCILE_SALESFORCE_TO_HUBSPOT = "reconcile/salesforce-to-hubspot.json";
 
     static final String OLDEST_FIRST = "org.apache.nifi.prioritizer.OldestFlowFileFirstPrioritizer";
     static final String FIFO = "org.apache.nifi.prioritizer.FirstInFirstOutPrioritizer";
@@ -53,7 +57,11 @@ public final class FlowTemplates {
                 new Template(FULL_MIGRATION_HUBSPOT, fullMigration(Target.HUBSPOT)),
                 new Template(FULL_MIGRATION_POSTGRESQL, fullMigration(Target.POSTGRESQL)),
                 new Template(ONGOING_SYNC_HUBSPOT, ongoingSync()),
-                new Template(FILE_IMPORT_HUBSPOT, fileImport()));
+                new Template(FILE_IMPORT_HUBSPOT, fileImport()),
+                new Template(ONGOING_SYNC_PUSH_HUBSPOT_TO_SALESFORCE, SyncFlowTemplates.pushSync()),
+                new Template(ONGOING_SYNC_QUEUE_SALESFORCE_TO_HUBSPOT, SyncFlowTemplates.queueSync()),
+                new Template(TWO_WAY_SYNC_SALESFORCE_HUBSPOT, SyncFlowTemplates.twoWaySync()),
+                new Template(RECONCILE_SALESFORCE_TO_HUBSPOT, SyncFlowTemplates.reconcile()));
     }
 
     // ---- targets ---------------------------------------------------------------------------------------------------
@@ -77,14 +85,14 @@ public final class FlowTemplates {
     static final List<String> STAGES = List.of("accounts", "contacts", "opportunities");
     static final Map<String, String> SALESFORCE_OBJECTS = Map.of("accounts", "Account", "contacts", "Contact", "opportunities", "Opportunity");
 
-    private static void salesforceParameters(FlowBuilder flow) {
+    static void salesforceParameters(FlowBuilder flow) {
         flow.parameter("source.login.url", "https://login.salesforce.com",
                 "Salesforce login URL (https://test.salesforce.com for a sandbox; the simulator's base URL in tests and the demo).");
         flow.parameter("source.client.id", null, "Consumer key of the Salesforce connected app (client credentials flow).");
         flow.sensitiveParameter("source.client.secret", "Consumer secret of the Salesforce connected app.");
     }
 
-    private static Service salesforce(FlowBuilder flow) {
+    static Service salesforce(FlowBuilder flow) {
         return flow.service("source", "Source CRM (Salesforce)", "io.nificrm.services.salesforce.SalesforceConnectionService", OURS, CRM_API, OURS)
                 .property("Login URL", "#{source.login.url}")
                 .property("Authorization Type", "client-credentials")
@@ -94,12 +102,12 @@ public final class FlowTemplates {
                         + "change the source.object.* and mapping.preset.* parameters.");
     }
 
-    private static void hubspotParameters(FlowBuilder flow) {
+    static void hubspotParameters(FlowBuilder flow) {
         flow.parameter("target.base.url", "https://api.hubapi.com", "HubSpot API address (the simulator's base URL in tests and the demo).");
         flow.sensitiveParameter("target.access.token", "HubSpot private app access token (scopes: crm.objects.*.read/write, crm.schemas.*.read).");
     }
 
-    private static Service hubspot(FlowBuilder flow) {
+    static Service hubspot(FlowBuilder flow) {
         return flow.service("target", "Target CRM (HubSpot)", "io.nificrm.services.hubspot.HubSpotConnectionService", OURS, CRM_API, OURS)
                 .property("Base URL", "#{target.base.url}")
                 .property("Authentication Type", "private-app")
@@ -133,13 +141,13 @@ public final class FlowTemplates {
                 .comments("Writes the target tables of templates/postgres/crm-schema.sql (upsert by source_id).");
     }
 
-    private static Service jsonReader(FlowBuilder flow) {
+    static Service jsonReader(FlowBuilder flow) {
         return flow.service("json-reader", "JSON records reader", "org.apache.nifi.json.JsonTreeReader", RECORD_SERVICES,
                         "org.apache.nifi.serialization.RecordReaderFactory", SERVICES_API)
                 .property("schema-access-strategy", "infer-schema");
     }
 
-    private static Service jsonWriter(FlowBuilder flow) {
+    static Service jsonWriter(FlowBuilder flow) {
         return flow.service("json-writer", "JSON records writer", "org.apache.nifi.json.JsonRecordSetWriter", RECORD_SERVICES,
                         "org.apache.nifi.serialization.RecordSetWriterFactory", SERVICES_API)
                 .property("schema-access-strategy", "inherit-record-schema")
@@ -230,13 +238,13 @@ public final class FlowTemplates {
     }
 
     /** A queue of record FlowFiles: bounded by back-pressure, oldest first. */
-    private static FlowBuilder.Connection data(FlowBuilder flow, FlowBuilder.Endpoint from, FlowBuilder.Endpoint to, String... relationships) {
+    static FlowBuilder.Connection data(FlowBuilder flow, FlowBuilder.Endpoint from, FlowBuilder.Endpoint to, String... relationships) {
         return flow.connect(from, to, relationships)
                 .backPressure(DATA_QUEUE_OBJECTS, DATA_QUEUE_SIZE)
                 .prioritizers(OLDEST_FIRST);
     }
 
-    private static Processor reviewSink(FlowBuilder flow, double x, double y) {
+    static Processor reviewSink(FlowBuilder flow, double x, double y) {
         Processor store = flow.processor("store-review", "Store rejects for review", P + "StoreCrmReview", OURS, x, y)
                 .property("Directory", "#{review.directory}")
                 .autoTerminate("success")
