@@ -8,15 +8,19 @@ import io.nificrm.processors.common.CrmAttributes;
 import io.nificrm.processors.common.CrmProperties;
 import io.nificrm.processors.planner.PlanVerification;
 import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.Stateful;
 import org.apache.nifi.annotation.behavior.TriggerSerially;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.lifecycle.OnScheduled;
 import org.apache.nifi.components.AllowableValue;
 import org.apache.nifi.components.ConfigVerificationResult;
 import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.state.Scope;
+import org.apache.nifi.components.state.StateMap;
 import org.apache.nifi.expression.ExpressionLanguageScope;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.logging.ComponentLog;
@@ -43,6 +47,9 @@ import java.util.UUID;
  */
 @TriggerSerially
 @InputRequirement(InputRequirement.Requirement.INPUT_ALLOWED)
+@Stateful(scopes = Scope.CLUSTER, description = "Without an incoming connection: when the last load was generated (load.started, "
+        + "load.id, load.object, load.scheduler). A node newly elected primary skips its first run when another node already "
+        + "generated a load since this processor was started, so a primary-node change does not restart the load.")
 @Tags({"crm", "partition", "parallel", "migration", "pk chunking", "salesforce", "hubspot", "dynamics", "jdbc"})
 @CapabilityDescription("Splits a CRM object into N partitions for a parallel load: id ranges (on Salesforce, PK chunking), or "
         + "created-date slices. Emits one empty FlowFile per partition carrying its bounds as attributes; send them over a "
@@ -104,6 +111,23 @@ public class GenerateCrmPartitions extends AbstractProcessor implements Verifiab
         return Set.of(REL_SUCCESS, REL_FAILURE);
     }
 
+    static final String STATE_LOAD_STARTED = "load.started";
+    static final String STATE_LOAD_ID = "load.id";
+    static final String STATE_LOAD_OBJECT = "load.object";
+    static final String STATE_LOAD_SCHEDULER = "load.scheduler";
+
+    /** When this node's schedule began, and who it is: set on every (re)start of the processor on this node. */
+    private volatile long scheduledAt;
+    private volatile String schedulerId;
+    private volatile boolean firstSourceRun;
+
+    @OnScheduled
+    public void onScheduled(ProcessContext context) {
+        scheduledAt = System.currentTimeMillis();
+        schedulerId = UUID.randomUUID().toString();
+        firstSourceRun = true;
+    }
+
     @Override
     public void onTrigger(ProcessContext context, ProcessSession session) throws ProcessException {
         FlowFile trigger = null;
@@ -111,6 +135,32 @@ public class GenerateCrmPartitions extends AbstractProcessor implements Verifiab
             trigger = session.get();
             if (trigger == null && context.hasNonLoopConnection()) {
                 return;
+            }
+        }
+        StateMap sourceState = null;
+        if (trigger == null) {
+            if (schedulerId == null) {
+                onScheduled(context);
+            }
+            // Source mode, scheduled on the primary node. NiFi runs a primary-only processor as soon as a node is elected
+            // primary, so after a failover the new primary would start the whole load again (a full re-read). Its first
+            // run is skipped when another node already generated a load since this node's schedule began.
+            try {
+                sourceState = session.getState(Scope.CLUSTER);
+            } catch (java.io.IOException e) {
+                throw new ProcessException("Cannot read the cluster state of " + this, e);
+            }
+            if (firstSourceRun) {
+                firstSourceRun = false;
+                String started = sourceState.get(STATE_LOAD_STARTED);
+                if (started != null && Long.parseLong(started) >= scheduledAt && !schedulerId.equals(sourceState.get(STATE_LOAD_SCHEDULER))) {
+                    getLogger().info("Not generating a new load: load {} of {} was generated at {} by another node since this "
+                                    + "processor was started (primary node change); the next scheduled run generates as usual",
+                            sourceState.get(STATE_LOAD_ID), sourceState.get(STATE_LOAD_OBJECT),
+                            java.time.Instant.ofEpochMilli(Long.parseLong(started)));
+                    session.adjustCounter("Loads Not Repeated After Failover", 1, false);
+                    return;
+                }
             }
         }
         CrmConnectionService service = context.getProperty(CrmProperties.CONNECTION_SERVICE).asControllerService(CrmConnectionService.class);
@@ -148,6 +198,17 @@ public class GenerateCrmPartitions extends AbstractProcessor implements Verifiab
         }
         if (trigger != null) {
             session.remove(trigger);
+        } else {
+            Map<String, String> state = new HashMap<>(sourceState.toMap());
+            state.put(STATE_LOAD_STARTED, Long.toString(System.currentTimeMillis()));
+            state.put(STATE_LOAD_ID, loadId);
+            state.put(STATE_LOAD_OBJECT, object);
+            state.put(STATE_LOAD_SCHEDULER, schedulerId);
+            try {
+                session.setState(state, Scope.CLUSTER);
+            } catch (java.io.IOException e) {
+                throw new ProcessException("Cannot record the load in the cluster state of " + this, e);
+            }
         }
         session.adjustCounter("Partitions Generated", partitions.size(), false);
         getLogger().info("Split {} into {} partitions on {} (load {})", object, partitions.size(), partitions.get(0).field(), loadId);
