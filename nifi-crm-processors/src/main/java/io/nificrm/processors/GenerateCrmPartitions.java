@@ -32,6 +32,8 @@ import org.apache.nifi.processor.VerifiableProcessor;
 import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 
+import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -147,7 +149,7 @@ public class GenerateCrmPartitions extends AbstractProcessor implements Verifiab
             // run is skipped when another node already generated a load since this node's schedule began.
             try {
                 sourceState = session.getState(Scope.CLUSTER);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new ProcessException("Cannot read the cluster state of " + this, e);
             }
             if (firstSourceRun) {
@@ -157,7 +159,7 @@ public class GenerateCrmPartitions extends AbstractProcessor implements Verifiab
                     getLogger().info("Not generating a new load: load {} of {} was generated at {} by another node since this "
                                     + "processor was started (primary node change); the next scheduled run generates as usual",
                             sourceState.get(STATE_LOAD_ID), sourceState.get(STATE_LOAD_OBJECT),
-                            java.time.Instant.ofEpochMilli(Long.parseLong(started)));
+                            Instant.ofEpochMilli(Long.parseLong(started)));
                     session.adjustCounter("Loads Not Repeated After Failover", 1, false);
                     return;
                 }
@@ -206,7 +208,7 @@ public class GenerateCrmPartitions extends AbstractProcessor implements Verifiab
             state.put(STATE_LOAD_SCHEDULER, schedulerId);
             try {
                 session.setState(state, Scope.CLUSTER);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new ProcessException("Cannot record the load in the cluster state of " + this, e);
             }
         }
