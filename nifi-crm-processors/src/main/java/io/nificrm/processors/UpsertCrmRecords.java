@@ -13,6 +13,7 @@ import io.nificrm.processors.common.WriteOutcomeFields;
 import io.nificrm.processors.planner.PlanVerification;
 import io.nificrm.processors.upsert.DryRun;
 import io.nificrm.processors.upsert.ParentIdCache;
+import io.nificrm.processors.upsert.WrittenVersions;
 import io.nificrm.processors.upsert.ParentReference;
 import io.nificrm.processors.upsert.ReferenceResolver;
 import org.apache.nifi.annotation.behavior.DynamicProperty;
@@ -244,6 +245,8 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
             router.declare(REL_SUCCESS, successSchema).declare(REL_FAILURE, failureSchema).declare(REL_RETRY, failureSchema);
             Writer writer = new Writer(service, router, new CrmWriteRequest(object, operation, keyField, List.of()), successSchema,
                     failureSchema, tally, context.getProperty(DRY_RUN).asBoolean());
+            writer.windowUntil = windowUntil(flowFile.getAttribute(WINDOW_UNTIL));
+            writer.scope = context.getProperty(CrmProperties.CONNECTION_SERVICE).getValue();
             List<Record> batch = new ArrayList<>(batchSize);
             Record record;
             while ((record = reader.nextRecord()) != null) {
@@ -272,6 +275,20 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
         if (tally.in != tally.out()) {
             // Cannot happen by construction; fail loudly rather than lose a record silently.
             throw new ProcessException("Record accounting mismatch: " + tally.in + " in, " + tally.out() + " out");
+        }
+    }
+
+    /** QueryCrmEntities' end of the change window a FlowFile's records were read in (incremental loads only). */
+    static final String WINDOW_UNTIL = "crm.window.until";
+
+    private static java.time.Instant windowUntil(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(value.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 
@@ -345,6 +362,10 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
         private final RecordSchema failureSchema;
         private final Tally tally;
         private final boolean dryRun;
+        /** The change window of an incremental sync's FlowFile, or null; see {@link WrittenVersions}. */
+        java.time.Instant windowUntil;
+        String scope;
+        long superseded;
 
         Writer(CrmConnectionService service, RecordRouter router, CrmWriteRequest template, RecordSchema successSchema,
                RecordSchema failureSchema, Tally tally, boolean dryRun) {
@@ -363,7 +384,7 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
             }
             List<CrmWriteResult> results;
             try {
-                results = dryRun ? DryRun.evaluate(service, request(batch)) : resolveAndWrite(batch);
+                results = dryRun ? DryRun.evaluate(service, request(batch)) : writeUnlessSuperseded(batch);
             } catch (CrmException e) {
                 getLogger().warn("Writing {} records to {} failed as a whole ({}): {}", batch.size(), template.object(), e.reason(), e.getMessage());
                 CrmWriteResult failed = WriteOutcomeFields.resultOf(e);
@@ -381,6 +402,72 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
                 router.route(relationship, WriteOutcomeFields.withResult(batch.get(i), schema, result, dryRun));
                 tally.add(relationship, result);
             }
+        }
+
+        /**
+         * Writes the batch, except, in an incremental sync, records of which a newer version (or the deletion) was
+         * already written after this older version was read: they end in success as unchanged, and are logged.
+         * What is written is remembered for that check.
+         */
+        private List<CrmWriteResult> writeUnlessSuperseded(List<Record> batch) {
+            if (windowUntil == null || scope == null || template.keyField() == null) {
+                return resolveAndWrite(batch);
+            }
+            List<String> keys = new ArrayList<>(batch.size());
+            batch.forEach(r -> {
+                String key = keyOf(r);
+                if (key != null) {
+                    keys.add(key);
+                }
+            });
+            try (WrittenVersions.Claim ignored = WrittenVersions.SHARED.claim(scope, template.object(), keys)) {
+                return writeClaimed(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProcessException("Interrupted while waiting for another task writing the same records", e);
+            }
+        }
+
+        private List<CrmWriteResult> writeClaimed(List<Record> batch) {
+            boolean delete = template.operation() == WriteOperation.DELETE;
+            List<Record> live = new ArrayList<>(batch.size());
+            boolean[] skip = new boolean[batch.size()];
+            for (int i = 0; i < batch.size(); i++) {
+                String key = keyOf(batch.get(i));
+                skip[i] = key != null && WrittenVersions.SHARED.supersedes(scope, template.object(), key, windowUntil);
+                if (!skip[i]) {
+                    live.add(batch.get(i));
+                }
+            }
+            List<CrmWriteResult> written = live.isEmpty() ? List.of() : live.size() == batch.size() ? resolveAndWrite(batch) : resolveAndWrite(live);
+            List<CrmWriteResult> results = new ArrayList<>(batch.size());
+            int next = 0;
+            int skipped = 0;
+            for (int i = 0; i < batch.size(); i++) {
+                if (skip[i]) {
+                    skipped++;
+                    results.add(new CrmWriteResult(CrmWriteResult.Outcome.UNCHANGED, null, "SUPERSEDED",
+                            "Not written: a newer version or the deletion of this record was already written", false));
+                    continue;
+                }
+                CrmWriteResult result = written.get(next++);
+                String key = keyOf(batch.get(i));
+                if (key != null && result.isSuccess()) {
+                    WrittenVersions.SHARED.written(scope, template.object(), key, windowUntil, delete);
+                }
+                results.add(result);
+            }
+            if (skipped > 0) {
+                superseded += skipped;
+                getLogger().info("{} records of {} not written: a newer version or their deletion was already written (read until {})",
+                        skipped, template.object(), windowUntil);
+            }
+            return results;
+        }
+
+        private String keyOf(Record record) {
+            Object key = record.getValue(template.keyField());
+            return key == null || key.toString().isBlank() ? null : key.toString().trim();
         }
 
         private CrmWriteRequest request(List<Record> records) {

@@ -113,6 +113,11 @@ public final class CrmSimulator implements AutoCloseable {
         return hubspotWebhooks;
     }
 
+    /** Refuses connections from {@code delay} on for {@code duration}, then listens again on the same port (data kept). */
+    public void outage(java.time.Duration delay, java.time.Duration duration) {
+        server.outage(delay, duration);
+    }
+
     public FaultInjector faults() {
         return faults;
     }

@@ -40,7 +40,11 @@ public final class AdminApi {
         String obj = "/sim/([a-z]+)/([A-Za-z_0-9]+)";
         return List.of(
                 Route.of(SYSTEM, "GET", "/sim/health", "health", r -> SimResponse.json(200, Map.of("status", "UP", "systems", sim.systems().keySet()))),
-                Route.of(SYSTEM, "GET", "/sim/stats", "stats", r -> SimResponse.json(200, sim.stats().snapshot())),
+                Route.of(SYSTEM, "GET", "/sim/stats", "stats", r -> {
+                    Map<String, Object> snapshot = new java.util.TreeMap<>(sim.stats().snapshot());
+                    snapshot.put("partialFailures", sim.faults().partialFailures());
+                    return SimResponse.json(200, snapshot);
+                }),
                 Route.of(SYSTEM, "POST", "/sim/stats/reset", "stats", r -> {
                     sim.stats().reset();
                     return SimResponse.empty(204);
@@ -50,6 +54,15 @@ public final class AdminApi {
                 Route.of(SYSTEM, "DELETE", "/sim/faults", "faults", r -> {
                     sim.faults().clear();
                     return SimResponse.empty(204);
+                }),
+                Route.of(SYSTEM, "POST", "/sim/outage", "outage", r -> {
+                    // {"seconds": N, "delayMs": M}: answers first, then refuses connections for N seconds
+                    long seconds = r.json().path("seconds").asLong(0);
+                    if (seconds <= 0 || seconds > 3600) {
+                        throw new BadRequestException("seconds must be between 1 and 3600");
+                    }
+                    sim.outage(Duration.ofMillis(r.json().path("delayMs").asLong(200)), Duration.ofSeconds(seconds));
+                    return SimResponse.json(202, Map.of("outageSeconds", seconds));
                 }),
                 Route.of(SYSTEM, "POST", "/sim/([a-z]+)/tokens/expire", "tokens", r -> {
                     sim.system(r.pathGroup(1)).tokens().expireAll();

@@ -12,6 +12,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class FaultInjector {
     private final List<ActiveRule> rules = new CopyOnWriteArrayList<>();
     private final Random random;
+    private final java.util.concurrent.atomic.LongAdder partialFailures = new java.util.concurrent.atomic.LongAdder();
+
+    /** Records failed on purpose in batch writes since start. */
+    public long partialFailures() {
+        return partialFailures.sum();
+    }
 
     public FaultInjector(long seed) {
         this.random = new Random(seed);
@@ -66,6 +72,7 @@ public final class FaultInjector {
     public boolean failRecord(String system, String endpoint) {
         for (ActiveRule active : rules) {
             if (active.rule.matches(system, endpoint, "*") && active.live() && active.started() && hit(active.rule.partialFailureRate())) {
+                partialFailures.increment();
                 return true;
             }
         }

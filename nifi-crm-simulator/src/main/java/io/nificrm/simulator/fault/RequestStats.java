@@ -9,6 +9,12 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RequestStats {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> throttled = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> injected = new ConcurrentHashMap<>();
+
+    /** A fault the injector applied: {@code kind} is status-NNN, dropped, timeout, malformed, partial or slow. */
+    public void recordInjected(String system, String kind) {
+        injected.computeIfAbsent(system + "." + kind, k -> new LongAdder()).increment();
+    }
 
     public void record(String system, String endpoint) {
         requests.computeIfAbsent(system + "." + endpoint, k -> new LongAdder()).increment();
@@ -41,11 +47,15 @@ public final class RequestStats {
         throttled.forEach((k, v) -> thr.put(k, v.sum()));
         out.put("requests", req);
         out.put("throttled", thr);
+        Map<String, Long> inj = new TreeMap<>();
+        injected.forEach((k, v) -> inj.put(k, v.sum()));
+        out.put("injected", inj);
         return out;
     }
 
     public void reset() {
         requests.clear();
         throttled.clear();
+        injected.clear();
     }
 }

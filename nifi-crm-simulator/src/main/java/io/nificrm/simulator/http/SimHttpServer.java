@@ -24,7 +24,8 @@ import java.util.regex.Matcher;
  * with fault injection applied before (latency, timeouts, error statuses) and after (malformed bodies) each handler.
  */
 public final class SimHttpServer implements AutoCloseable {
-    private final HttpServer server;
+    private volatile HttpServer server;
+    private final InetSocketAddress address;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Route> routes = new ArrayList<>();
     private final Map<String, Persona> personas;
@@ -38,9 +39,45 @@ public final class SimHttpServer implements AutoCloseable {
         this.stats = stats;
         personas.values().forEach(p -> routes.addAll(p.routes()));
         routes.addAll(adminRoutes);
-        server = HttpServer.create(new InetSocketAddress(host, port), 256);
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        server = bind(new InetSocketAddress(host, port));
+        address = server.getAddress();
+    }
+
+    private HttpServer bind(InetSocketAddress at) throws IOException {
+        HttpServer created = HttpServer.create(at, 256);
+        created.setExecutor(executor);
+        created.createContext("/", this::handle);
+        return created;
+    }
+
+    /**
+     * An outage as a crashed or restarting CRM gives it: after {@code delay} the listening socket is closed (new
+     * connections are refused, open ones are cut) and after {@code duration} the server listens again on the same
+     * address, with all its data. Returns at once.
+     */
+    public void outage(java.time.Duration delay, java.time.Duration duration) {
+        Thread.ofVirtual().name("sim-outage").start(() -> {
+            try {
+                Thread.sleep(delay.toMillis());
+                server.stop(0);
+                Thread.sleep(duration.toMillis());
+                IOException last = null;
+                for (int attempt = 0; attempt < 100; attempt++) {
+                    try {
+                        HttpServer restarted = bind(address);
+                        restarted.start();
+                        server = restarted;
+                        return;
+                    } catch (IOException e) {
+                        last = e;
+                        Thread.sleep(100);
+                    }
+                }
+                System.err.println("The simulator could not listen again on " + address + ": " + last);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     public void start() {
@@ -88,6 +125,17 @@ public final class SimHttpServer implements AutoCloseable {
             Persona persona = personas.get(route.system());
             stats.record(route.system(), route.name());
             FaultDecision fault = persona == null ? FaultDecision.NONE : faults.decide(route.system(), route.name(), request.method());
+            if (fault.latencyMs() > 0) {
+                stats.recordInjected(route.system(), fault.dropConnection() ? "timeout-or-drop" : "slow");
+            } else if (fault.dropConnection()) {
+                stats.recordInjected(route.system(), "timeout-or-drop");
+            }
+            if (fault.status() > 0) {
+                stats.recordInjected(route.system(), "status-" + fault.status());
+            }
+            if (fault.malformedBody()) {
+                stats.recordInjected(route.system(), "malformed");
+            }
             fault.delay();
             if (fault.dropConnection()) {
                 throw new ConnectionDropped();
