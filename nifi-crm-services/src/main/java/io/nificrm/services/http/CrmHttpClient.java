@@ -27,6 +27,8 @@ public final class CrmHttpClient {
     public static final ObjectMapper JSON = new ObjectMapper();
     /** How long one call may keep waiting out 429s before it gives up and reports RATE_LIMITED. */
     private static final Duration MAX_THROTTLED_WAIT = Duration.ofMinutes(10);
+    /** The largest answer read into memory: far above any page the systems send (Dataverse 5,000 records). */
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 256L * 1024 * 1024;
 
     private final HttpClient transport;
     private final ResponsePolicy policy;
@@ -35,6 +37,7 @@ public final class CrmHttpClient {
     private final RetryPolicy retry;
     private final Duration requestTimeout;
     private final ClientStats stats;
+    private final long maxResponseBytes;
 
     /**
      * @param tokens   the bearer-token source, or null for unauthenticated calls (token endpoints)
@@ -42,6 +45,13 @@ public final class CrmHttpClient {
      */
     public CrmHttpClient(HttpClient transport, ResponsePolicy policy, AccessTokenSource tokens, RequestThrottle throttle,
                          RetryPolicy retry, Duration requestTimeout, ClientStats stats) {
+        this(transport, policy, tokens, throttle, retry, requestTimeout, stats, DEFAULT_MAX_RESPONSE_BYTES);
+    }
+
+    /** @param maxResponseBytes the longest body read; a longer one fails the call (MALFORMED_RESPONSE), not the heap */
+    public CrmHttpClient(HttpClient transport, ResponsePolicy policy, AccessTokenSource tokens, RequestThrottle throttle,
+                         RetryPolicy retry, Duration requestTimeout, ClientStats stats, long maxResponseBytes) {
+        this.maxResponseBytes = maxResponseBytes;
         this.transport = transport;
         this.policy = policy;
         this.tokens = tokens;
@@ -120,7 +130,7 @@ public final class CrmHttpClient {
             String problem;
             try (RequestThrottle.Permit ignored = throttle == null ? () -> { } : throttle.acquire()) {
                 stats.requests.increment();
-                HttpResponse<byte[]> answer = transport.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> answer = transport.send(builder.build(), BoundedBody.atMost(maxResponseBytes));
                 Response response = new Response(answer.statusCode(), answer.headers(), answer.body());
                 if (response.status() / 100 == 2) {
                     if (parser == null) {
@@ -175,6 +185,12 @@ public final class CrmHttpClient {
             } catch (HttpTimeoutException e) {
                 problem = "no answer within " + requestTimeout.toSeconds() + " s";
             } catch (IOException e) {
+                BoundedBody.TooLarge tooLarge = BoundedBody.cause(e);
+                if (tooLarge != null) {
+                    stats.malformed.increment();
+                    throw new CrmException(Reason.MALFORMED_RESPONSE, null, 0, policy.systemLabel() + " answered " + operation
+                            + String.format(" with more than %,d bytes; lower the page size", tooLarge.maxBytes), null);
+                }
                 problem = "connection failed (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
