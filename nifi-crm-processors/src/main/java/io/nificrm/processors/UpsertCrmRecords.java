@@ -13,9 +13,9 @@ import io.nificrm.processors.common.WriteOutcomeFields;
 import io.nificrm.processors.planner.PlanVerification;
 import io.nificrm.processors.upsert.DryRun;
 import io.nificrm.processors.upsert.ParentIdCache;
-import io.nificrm.processors.upsert.WrittenVersions;
 import io.nificrm.processors.upsert.ParentReference;
 import io.nificrm.processors.upsert.ReferenceResolver;
+import io.nificrm.processors.upsert.WrittenVersions;
 import org.apache.nifi.annotation.behavior.DynamicProperty;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
@@ -51,10 +51,15 @@ import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -192,7 +197,7 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
     @OnScheduled
     public void setUpReferences(ProcessContext context) {
         parentIds.share(context.getProperty(REFERENCE_CACHE).asControllerService(DistributedMapCacheClient.class));
-        List<ParentReference> parsed = new java.util.ArrayList<>();
+        List<ParentReference> parsed = new ArrayList<>();
         context.getProperties().forEach((descriptor, value) -> {
             if (descriptor.isDynamic()) {
                 parsed.add(ParentReference.parse(descriptor.getName(), value));
@@ -281,13 +286,13 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
     /** QueryCrmEntities' end of the change window a FlowFile's records were read in (incremental loads only). */
     static final String WINDOW_UNTIL = "crm.window.until";
 
-    private static java.time.Instant windowUntil(String value) {
+    private static Instant windowUntil(String value) {
         if (value == null || value.isBlank()) {
             return null;
         }
         try {
-            return java.time.Instant.parse(value.trim());
-        } catch (java.time.format.DateTimeParseException e) {
+            return Instant.parse(value.trim());
+        } catch (DateTimeParseException e) {
             return null;
         }
     }
@@ -325,7 +330,7 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
 
         /** crm.records.created / updated / unchanged / deleted for the success output. */
         Map<String, String> outcomeAttributes() {
-            Map<String, String> attributes = new java.util.HashMap<>();
+            Map<String, String> attributes = new HashMap<>();
             outcomes.forEach((outcome, n) -> {
                 if (outcome != CrmWriteResult.Outcome.FAILED) {
                     attributes.put(CrmAttributes.OUTCOME_COUNT_PREFIX + outcome.name().toLowerCase(), Long.toString(n));
@@ -363,7 +368,7 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
         private final Tally tally;
         private final boolean dryRun;
         /** The change window of an incremental sync's FlowFile, or null; see {@link WrittenVersions}. */
-        java.time.Instant windowUntil;
+        Instant windowUntil;
         String scope;
         long superseded;
 
@@ -388,11 +393,11 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
             } catch (CrmException e) {
                 getLogger().warn("Writing {} records to {} failed as a whole ({}): {}", batch.size(), template.object(), e.reason(), e.getMessage());
                 CrmWriteResult failed = WriteOutcomeFields.resultOf(e);
-                results = java.util.Collections.nCopies(batch.size(), failed);
+                results = Collections.nCopies(batch.size(), failed);
             } catch (RuntimeException e) {
                 // A defect or an unexpected value: the records go to failure with the error's type, never stuck in a loop.
                 getLogger().error("Writing {} records to {} failed unexpectedly: {}", batch.size(), template.object(), e.getClass().getSimpleName());
-                results = java.util.Collections.nCopies(batch.size(), CrmWriteResult.rejected("UNEXPECTED_ERROR",
+                results = Collections.nCopies(batch.size(), CrmWriteResult.rejected("UNEXPECTED_ERROR",
                         "The write failed with " + e.getClass().getSimpleName() + "; see the processor's log"));
             }
             for (int i = 0; i < batch.size(); i++) {
@@ -476,7 +481,7 @@ public class UpsertCrmRecords extends AbstractProcessor implements VerifiablePro
 
         /** Resolves references, writes the records whose parents were found, and remembers what was written. */
         private List<CrmWriteResult> resolveAndWrite(List<Record> batch) {
-            List<java.util.Optional<CrmWriteResult>> unresolved = references.resolve(service, batch);
+            List<Optional<CrmWriteResult>> unresolved = references.resolve(service, batch);
             List<Record> ready = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 if (unresolved.get(i).isEmpty()) {

@@ -1,8 +1,12 @@
 package io.nificrm.processors.upsert;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which version of each record an incremental sync last wrote to the target, so that an older version still on its
@@ -38,18 +42,18 @@ public final class WrittenVersions {
         };
     }
 
-    private final java.util.Set<String> inFlight = new java.util.HashSet<>();
+    private final Set<String> inFlight = new HashSet<>();
 
     /**
      * Claims the records of a batch for the time of its check, write and record, so that a delete and an upsert (or two
      * upserts) of the same record in concurrent tasks cannot interleave: e.g. a delete that finds nothing to archive
      * while the upsert of the older version is still on the wire. All or nothing, so claims cannot deadlock.
      */
-    public Claim claim(String scope, String object, java.util.Collection<String> keys) throws InterruptedException {
-        java.util.Set<String> wanted = new java.util.HashSet<>();
+    public Claim claim(String scope, String object, Collection<String> keys) throws InterruptedException {
+        Set<String> wanted = new HashSet<>();
         keys.forEach(k -> wanted.add(key(scope, object, k)));
         synchronized (inFlight) {
-            while (!java.util.Collections.disjoint(inFlight, wanted)) {
+            while (!Collections.disjoint(inFlight, wanted)) {
                 inFlight.wait();
             }
             inFlight.addAll(wanted);
