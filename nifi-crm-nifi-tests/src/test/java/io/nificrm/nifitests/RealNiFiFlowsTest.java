@@ -15,6 +15,7 @@ import io.nificrm.nifitests.harness.FreePorts;
 import io.nificrm.nifitests.harness.NiFiInstance;
 import io.nificrm.nifitests.harness.NiFiNodeConfig;
 import io.nificrm.nifitests.harness.NiFiRestClient;
+import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.Bulletin;
@@ -107,18 +108,11 @@ class RealNiFiFlowsTest {
     }
 
     private Map<String, String> salesforceSource() {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("source.login.url", sim.baseUrl());
-        p.put("source.client.id", SimulatorCredentials.SALESFORCE_CLIENT_ID);
-        p.put("source.client.secret", SimulatorCredentials.SALESFORCE_CLIENT_SECRET);
-        return p;
+        return SimulatorParameters.salesforceSource(sim.baseUrl());
     }
 
     private Map<String, String> hubspotTarget() {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("target.base.url", sim.baseUrl());
-        p.put("target.access.token", SimulatorCredentials.HUBSPOT_PRIVATE_APP_TOKEN);
-        return p;
+        return SimulatorParameters.hubspotTarget(sim.baseUrl());
     }
 
     private static JsonNode template(String path) {

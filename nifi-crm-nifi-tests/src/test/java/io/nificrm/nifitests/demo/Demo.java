@@ -10,11 +10,11 @@ import io.nificrm.nifitests.harness.FreePorts;
 import io.nificrm.nifitests.harness.NiFiInstance;
 import io.nificrm.nifitests.harness.NiFiNodeConfig;
 import io.nificrm.nifitests.harness.NiFiRestClient;
+import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.ComponentType;
 import io.nificrm.nifitests.harness.model.GroupStatus;
-import io.nificrm.simulator.SimulatorCredentials;
 import io.nificrm.simulator.postgres.LocalPostgres;
 
 import java.io.IOException;
@@ -27,7 +27,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -166,18 +165,8 @@ public final class Demo {
         stopped.await();
     }
 
-    private Map<String, String> source() {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("source.login.url", sim.baseUrl());
-        p.put("source.client.id", SimulatorCredentials.SALESFORCE_CLIENT_ID);
-        p.put("source.client.secret", SimulatorCredentials.SALESFORCE_CLIENT_SECRET);
-        return p;
-    }
-
     private Map<String, String> hubspotParameters(Path out) {
-        Map<String, String> p = source();
-        p.put("target.base.url", sim.baseUrl());
-        p.put("target.access.token", SimulatorCredentials.HUBSPOT_PRIVATE_APP_TOKEN);
+        Map<String, String> p = SimulatorParameters.salesforceToHubSpot(sim.baseUrl());
         p.put("review.directory", out.resolve("review").toString());
         p.put("report.directory", out.resolve("reports").toString());
         p.put("cache.port", Integer.toString(FreePorts.allocate(1)[0]));
@@ -185,7 +174,7 @@ public final class Demo {
     }
 
     private Map<String, String> postgresParameters(Path out) {
-        Map<String, String> p = source();
+        Map<String, String> p = SimulatorParameters.salesforceSource(sim.baseUrl());
         p.put("target.jdbc.url", database.jdbcUrl());
         p.put("target.jdbc.user", database.user());
         p.put("target.jdbc.password", database.password());

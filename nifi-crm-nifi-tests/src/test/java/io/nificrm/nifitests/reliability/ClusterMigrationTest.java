@@ -12,6 +12,7 @@ import io.nificrm.nifitests.harness.NiFiApiException;
 import io.nificrm.nifitests.harness.NiFiCluster;
 import io.nificrm.nifitests.harness.NiFiInstance;
 import io.nificrm.nifitests.harness.NiFiRestClient;
+import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.Bulletin;
@@ -19,7 +20,6 @@ import io.nificrm.nifitests.harness.model.ComponentRef;
 import io.nificrm.nifitests.harness.model.ControllerServiceInfo;
 import io.nificrm.nifitests.harness.model.GroupStatus;
 import io.nificrm.nifitests.harness.model.ProcessorInfo;
-import io.nificrm.simulator.SimulatorCredentials;
 import io.nificrm.simulator.postgres.LocalPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -183,10 +183,7 @@ class ClusterMigrationTest {
         Path review = runDir.resolve("review");
         Path reports = runDir.resolve("reports");
         int cachePort = FreePorts.allocate();
-        Map<String, String> parameters = new LinkedHashMap<>();
-        parameters.put("source.login.url", sim.baseUrl());
-        parameters.put("source.client.id", SimulatorCredentials.SALESFORCE_CLIENT_ID);
-        parameters.put("source.client.secret", SimulatorCredentials.SALESFORCE_CLIENT_SECRET);
+        Map<String, String> parameters = SimulatorParameters.salesforceSource(sim.baseUrl());
         parameters.put("target.jdbc.url", database.jdbcUrl());
         parameters.put("target.jdbc.user", database.user());
         parameters.put("target.jdbc.password", database.password());
@@ -388,12 +385,7 @@ class ClusterMigrationTest {
     @Order(2)
     void ongoingSyncContinuesFromClusterStateOnTheNewPrimary() throws Exception {
         int batch = 50;
-        Map<String, String> parameters = new LinkedHashMap<>();
-        parameters.put("source.login.url", sim.baseUrl());
-        parameters.put("source.client.id", SimulatorCredentials.SALESFORCE_CLIENT_ID);
-        parameters.put("source.client.secret", SimulatorCredentials.SALESFORCE_CLIENT_SECRET);
-        parameters.put("target.base.url", sim.baseUrl());
-        parameters.put("target.access.token", SimulatorCredentials.HUBSPOT_PRIVATE_APP_TOKEN);
+        Map<String, String> parameters = SimulatorParameters.salesforceToHubSpot(sim.baseUrl());
         parameters.put("review.directory", runDir.resolve("sync-review").toString());
         int cachePort = FreePorts.allocate();
         parameters.put("cache.host", "127.0.0.1");

@@ -10,12 +10,12 @@ import io.nificrm.nifitests.harness.NiFiInstance;
 import io.nificrm.nifitests.harness.NiFiNodeConfig;
 import io.nificrm.nifitests.harness.NiFiRestClient;
 import io.nificrm.nifitests.harness.SimulatorAdmin;
+import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.Bulletin;
 import io.nificrm.nifitests.harness.model.ComponentType;
 import io.nificrm.nifitests.harness.model.GroupStatus;
-import io.nificrm.simulator.SimulatorCredentials;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -339,12 +339,7 @@ class FaultMatrixTest {
     }
 
     private Map<String, String> parameters(Path review) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("source.login.url", sim.baseUrl());
-        p.put("source.client.id", SimulatorCredentials.SALESFORCE_CLIENT_ID);
-        p.put("source.client.secret", SimulatorCredentials.SALESFORCE_CLIENT_SECRET);
-        p.put("target.base.url", sim.baseUrl());
-        p.put("target.access.token", SimulatorCredentials.HUBSPOT_PRIVATE_APP_TOKEN);
+        Map<String, String> p = SimulatorParameters.salesforceToHubSpot(sim.baseUrl());
         p.put("review.directory", review.toString());
         p.put("cache.port", Integer.toString(FreePorts.allocate(1)[0]));
         p.put("fetch.page.size", "200");

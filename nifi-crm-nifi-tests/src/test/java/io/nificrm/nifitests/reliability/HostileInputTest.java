@@ -14,6 +14,7 @@ import io.nificrm.nifitests.harness.NiFiInstance;
 import io.nificrm.nifitests.harness.NiFiNodeConfig;
 import io.nificrm.nifitests.harness.NiFiRestClient;
 import io.nificrm.nifitests.harness.SimulatorAdmin;
+import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.Bulletin;
@@ -154,12 +155,7 @@ class HostileInputTest {
 
         Path review = runDir.resolve("migration/review");
         Path reports = runDir.resolve("migration/reports");
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("source.login.url", sim.baseUrl());
-        p.put("source.client.id", SimulatorCredentials.SALESFORCE_CLIENT_ID);
-        p.put("source.client.secret", SimulatorCredentials.SALESFORCE_CLIENT_SECRET);
-        p.put("target.base.url", sim.baseUrl());
-        p.put("target.access.token", SimulatorCredentials.HUBSPOT_PRIVATE_APP_TOKEN);
+        Map<String, String> p = SimulatorParameters.salesforceToHubSpot(sim.baseUrl());
         p.put("review.directory", review.toString());
         p.put("report.directory", reports.toString());
         p.put("cache.port", Integer.toString(FreePorts.allocate(1)[0]));
@@ -260,12 +256,7 @@ class HostileInputTest {
     @Order(2)
     void injectionInPropertyValuesIsRefusedOrCarriedLiterally() {
         long before = sim.count("hubspot", "companies");
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("source.login.url", sim.baseUrl());
-        p.put("source.client.id", SimulatorCredentials.SALESFORCE_CLIENT_ID);
-        p.put("source.client.secret", SimulatorCredentials.SALESFORCE_CLIENT_SECRET);
-        p.put("target.base.url", sim.baseUrl());
-        p.put("target.access.token", SimulatorCredentials.HUBSPOT_PRIVATE_APP_TOKEN);
+        Map<String, String> p = SimulatorParameters.salesforceToHubSpot(sim.baseUrl());
         p.put("sync.initial.start", "2000-01-01T00:00:00Z' OR LastModifiedDate != null --");
         p.put("source.object.accounts", "Account WHERE Name != '' --");
         p.put("review.directory", runDir.resolve("property/review").toString());
