@@ -157,20 +157,11 @@ public class ReconcileCrmObjects extends AbstractProcessor {
             .addValidator(StandardValidators.createLongValidator(1, 1024, true))
             .build();
 
-    static final PropertyDescriptor PAGE_SIZE = new PropertyDescriptor.Builder()
-            .name("Page Size")
-            .description("Records asked for per query call; the services cap it at their system's maximum.")
-            .required(true)
-            .defaultValue("2000")
-            .addValidator(StandardValidators.createLongValidator(1, 100_000, true))
-            .build();
+    static final PropertyDescriptor PAGE_SIZE = QueryCrmEntities.PAGE_SIZE;
 
     static final PropertyDescriptor MAX_RECORDS_PER_FLOWFILE = new PropertyDescriptor.Builder()
-            .name("Max Records Per FlowFile")
+            .fromPropertyDescriptor(QueryCrmEntities.MAX_RECORDS_PER_FLOWFILE)
             .description("Most records in one 'missing', 'different' or 'extra' FlowFile.")
-            .required(true)
-            .defaultValue("10000")
-            .addValidator(StandardValidators.createLongValidator(1, 10_000_000, true))
             .build();
 
     static final PropertyDescriptor SAMPLES = new PropertyDescriptor.Builder()
