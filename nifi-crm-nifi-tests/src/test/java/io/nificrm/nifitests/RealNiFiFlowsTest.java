@@ -19,7 +19,6 @@ import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.Bulletin;
-import io.nificrm.nifitests.harness.model.ComponentType;
 import io.nificrm.nifitests.harness.model.GroupStatus;
 import io.nificrm.simulator.SimulatorCredentials;
 import io.nificrm.simulator.postgres.LocalPostgres;
@@ -88,13 +87,7 @@ class RealNiFiFlowsTest {
         LOG.log(System.Logger.Level.INFO, "Simulator at {0} (pid {1,number,#}), log {2}", sim.baseUrl(), sim.pid(), sim.log());
         nifi = NiFiInstance.create(NiFiNodeConfig.builder("flows").build()).start();
         api = nifi.client();
-        nifi.installNar(TestArtifacts.crmNar().orElseThrow(() -> new IllegalStateException("Our NAR was not built: "
-                + TestArtifacts.crmNarLocation())));
-        nifi.installNar(TestArtifacts.stockNar());
-        Await.until("NiFi to load our NAR and the stock processors", Duration.ofSeconds(90), Duration.ofMillis(500),
-                () -> api.processorTypes().stream().map(ComponentType::type).toList(),
-                types -> types.contains("io.nificrm.processors.GenerateCrmPartitions")
-                        && types.contains("org.apache.nifi.processors.standard.ListFile"));
+        nifi.installCrmBundle(true, "io.nificrm.processors.GenerateCrmPartitions", "org.apache.nifi.processors.standard.ListFile");
     }
 
     @AfterAll

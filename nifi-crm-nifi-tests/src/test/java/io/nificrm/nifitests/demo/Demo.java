@@ -13,7 +13,6 @@ import io.nificrm.nifitests.harness.NiFiRestClient;
 import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
-import io.nificrm.nifitests.harness.model.ComponentType;
 import io.nificrm.nifitests.harness.model.GroupStatus;
 import io.nificrm.simulator.postgres.LocalPostgres;
 
@@ -126,11 +125,7 @@ public final class Demo {
                 .start();
         writeState();
         NiFiRestClient api = nifi.client();
-        nifi.installNar(TestArtifacts.crmNar().orElseThrow(() -> new IllegalStateException("No NAR at " + TestArtifacts.crmNarLocation())));
-        nifi.installNar(TestArtifacts.stockNar());
-        Await.until("NiFi to load the NAR", Duration.ofSeconds(90), Duration.ofMillis(500),
-                () -> api.processorTypes().stream().map(ComponentType::type).toList(),
-                types -> types.contains("io.nificrm.processors.GenerateCrmPartitions"));
+        nifi.installCrmBundle(true, "io.nificrm.processors.GenerateCrmPartitions");
 
         step("Uploading and starting the full migrations Salesforce → HubSpot and Salesforce → PostgreSQL "
                 + "(written: accounts/contacts/opportunities so far)");

@@ -1,5 +1,7 @@
 package io.nificrm.nifitests.harness;
 
+import io.nificrm.nifitests.harness.model.ComponentType;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -153,6 +155,21 @@ public final class NiFiInstance implements AutoCloseable {
     /** Copies a NAR into {@code extensions/}; a running NiFi loads it within a few seconds. */
     public Path installNar(Path nar) {
         return home.installNar(nar);
+    }
+
+    /**
+     * Installs our NAR (and, with {@code withStockProcessors}, the stock-processors test NAR) and waits until NiFi lists
+     * the given processor types.
+     */
+    public void installCrmBundle(boolean withStockProcessors, String... processorTypes) {
+        installNar(TestArtifacts.crmNar().orElseThrow(() -> new IllegalStateException("Our NAR was not built: "
+                + TestArtifacts.crmNarLocation())));
+        if (withStockProcessors) {
+            installNar(TestArtifacts.stockNar());
+        }
+        List<String> wanted = List.of(processorTypes);
+        Await.until("NiFi to load " + wanted, Duration.ofSeconds(90), Duration.ofMillis(500),
+                () -> client().processorTypes().stream().map(ComponentType::type).toList(), types -> types.containsAll(wanted));
     }
 
     /** The tails of nifi-app.log and the console log, for failure messages. */

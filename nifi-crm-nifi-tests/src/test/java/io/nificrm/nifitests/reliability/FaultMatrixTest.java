@@ -14,7 +14,6 @@ import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.Bulletin;
-import io.nificrm.nifitests.harness.model.ComponentType;
 import io.nificrm.nifitests.harness.model.GroupStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,11 +90,7 @@ class FaultMatrixTest {
         sim = simProcess.admin();
         nifi = NiFiInstance.create(NiFiNodeConfig.builder("faults").build()).start();
         api = nifi.client();
-        nifi.installNar(TestArtifacts.crmNar().orElseThrow(() -> new IllegalStateException("Our NAR was not built: "
-                + TestArtifacts.crmNarLocation())));
-        Await.until("NiFi to load our NAR", Duration.ofSeconds(90), Duration.ofMillis(500),
-                () -> api.processorTypes().stream().map(ComponentType::type).toList(),
-                types -> types.contains("io.nificrm.processors.GenerateCrmPartitions"));
+        nifi.installCrmBundle(false, "io.nificrm.processors.GenerateCrmPartitions");
     }
 
     @AfterAll

@@ -18,7 +18,6 @@ import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
 import io.nificrm.nifitests.harness.model.Bulletin;
-import io.nificrm.nifitests.harness.model.ComponentType;
 import io.nificrm.simulator.SimulatorCredentials;
 import io.nificrm.simulator.webhooks.HubSpotSignature;
 import org.junit.jupiter.api.AfterAll;
@@ -97,10 +96,7 @@ class HostileInputTest {
         sim = simProcess.admin();
         nifi = NiFiInstance.create(NiFiNodeConfig.builder("hostile").build()).start();
         api = nifi.client();
-        nifi.installNar(TestArtifacts.crmNar().orElseThrow());
-        Await.until("NiFi to load our NAR", Duration.ofSeconds(90), Duration.ofMillis(500),
-                () -> api.processorTypes().stream().map(ComponentType::type).toList(),
-                types -> types.contains("io.nificrm.processors.ListenCrmWebhook"));
+        nifi.installCrmBundle(false, "io.nificrm.processors.ListenCrmWebhook");
     }
 
     @AfterAll

@@ -13,7 +13,6 @@ import io.nificrm.nifitests.harness.SimulatorAdmin;
 import io.nificrm.nifitests.harness.SimulatorParameters;
 import io.nificrm.nifitests.harness.SimulatorProcess;
 import io.nificrm.nifitests.harness.TestArtifacts;
-import io.nificrm.nifitests.harness.model.ComponentType;
 import io.nificrm.simulator.SimulatorCredentials;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -62,10 +61,7 @@ class SoakTest {
              NiFiInstance nifi = NiFiInstance.create(NiFiNodeConfig.builder("soak").build()).start()) {
             SimulatorAdmin sim = simProcess.admin();
             NiFiRestClient api = nifi.client();
-            nifi.installNar(TestArtifacts.crmNar().orElseThrow());
-            Await.until("NiFi to load our NAR", Duration.ofSeconds(90), Duration.ofMillis(500),
-                    () -> api.processorTypes().stream().map(ComponentType::type).toList(),
-                    types -> types.contains("io.nificrm.processors.QueryCrmEntities"));
+            nifi.installCrmBundle(false, "io.nificrm.processors.QueryCrmEntities");
             sim.call("POST", "/sim/salesforce/seed", Map.of("Content-Type", "application/json"),
                     "{\"contacts\":" + SEED + ",\"duplicateRate\":0.0}");
             Path review = runDir.resolve("review");
